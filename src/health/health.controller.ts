@@ -1,0 +1,38 @@
+import { Controller, Get, ServiceUnavailableException } from '@nestjs/common';
+import { ApiTags } from '@nestjs/swagger';
+import { HealthCheck, HealthCheckService, type HealthCheckResult } from '@nestjs/terminus';
+import { ApiException } from '../common/errors/api-exception.js';
+import { ErrorCode } from '../common/errors/error-code.js';
+import { DatabaseHealthIndicator } from './database.health.js';
+import { RedisHealthIndicator } from './redis.health.js';
+
+@ApiTags('health')
+@Controller('health')
+export class HealthController {
+  constructor(
+    private readonly health: HealthCheckService,
+    private readonly database: DatabaseHealthIndicator,
+    private readonly redis: RedisHealthIndicator,
+  ) {}
+
+  /** Liveness: the process answers. Touches no dependency, so a database outage never restarts pods. */
+  @Get('live')
+  @HealthCheck()
+  live(): Promise<HealthCheckResult> {
+    return this.health.check([]);
+  }
+
+  /** Readiness: Postgres must answer (503 otherwise); Redis is reported, and only degrades. */
+  @Get('ready')
+  @HealthCheck()
+  async ready(): Promise<HealthCheckResult> {
+    try {
+      return await this.health.check([() => this.database.check('database'), () => this.redis.check('redis')]);
+    } catch (error) {
+      if (error instanceof ServiceUnavailableException) {
+        throw new ApiException(ErrorCode.DATABASE_UNAVAILABLE, 'Not ready: the database is unreachable', error.getResponse());
+      }
+      throw error;
+    }
+  }
+}

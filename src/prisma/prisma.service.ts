@@ -1,0 +1,45 @@
+import { Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import { PrismaPg } from '@prisma/adapter-pg';
+import { PrismaClient } from '@prisma/client';
+import pg from 'pg';
+import { AppConfig } from '../config/app-config.service.js';
+import { poolConfigFromUrl, schemaFromUrl } from './pg-driver.js';
+
+/**
+ * The one Prisma client, on the pg driver adapter. A database that cannot be reached at start-up stops
+ * the process; the pool is closed only after the HTTP server has drained (`onApplicationShutdown`).
+ */
+@Injectable()
+export class PrismaService extends PrismaClient implements OnModuleInit, OnApplicationShutdown {
+  private readonly logger = new Logger(PrismaService.name);
+  /** Owned here, not by the adapter: `$disconnect()` does not end an adapter's pool. */
+  private readonly pool: pg.Pool;
+
+  constructor(config: AppConfig) {
+    const url = config.get('DATABASE_URL');
+    const poolConfig = poolConfigFromUrl(url, {
+      max: config.get('DATABASE_POOL_SIZE'),
+      connectionTimeoutMillis: config.get('DATABASE_CONNECT_TIMEOUT_MS'),
+      statementTimeoutMillis: config.get('DATABASE_STATEMENT_TIMEOUT_MS'),
+      applicationName: 'adaptive-testing-backend',
+    });
+    const schema = schemaFromUrl(url);
+    const pool = new pg.Pool(poolConfig);
+    super({ adapter: new PrismaPg(pool, schema ? { schema } : undefined) });
+    this.pool = pool;
+    // An idle client losing its connection (database restart) must not crash the process.
+    pool.on('error', (error) => this.logger.warn(`Idle Postgres connection lost: ${error.message}`));
+  }
+
+  async onModuleInit(): Promise<void> {
+    await this.$connect();
+    // With a driver adapter $connect does not touch the database: a round trip proves it is there.
+    await this.$queryRaw`SELECT 1`;
+    this.logger.log('Connected to Postgres');
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.$disconnect();
+    await this.pool.end();
+  }
+}
