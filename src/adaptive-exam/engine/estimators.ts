@@ -1,0 +1,459 @@
+import {
+  DEFAULT_SCALING_CONSTANT,
+  PROBABILITY_FLOOR,
+  fastExp,
+  type ItemParameterArrays,
+} from './model.js';
+
+export type EstimatorName = 'EAP' | 'MAP' | 'MLE';
+
+export interface NormalPrior {
+  mean: number;
+  sd: number;
+}
+
+export interface EstimationOptions {
+  /** Normal prior for EAP/MAP (and for the MLE fallback). Default N(0, 1). */
+  prior?: NormalPrior;
+  /** Bounds of θ; EAP integrates over it, MAP/MLE are bounded to it. Default [−4, 4]. */
+  thetaRange?: readonly [number, number];
+  /** Number of equally spaced EAP quadrature points, both ends included. Default 61. */
+  quadraturePoints?: number;
+  /** θ reported when there are no responses yet. Default: prior mean. */
+  startTheta?: number;
+  /** Scaling constant D. Default 1. */
+  scalingConstant?: number;
+}
+
+export interface AbilityEstimate {
+  theta: number;
+  /** Standard error: posterior SD (EAP), 1/√(I + 1/σ²) (MAP), 1/√I (MLE; Infinity if I = 0). */
+  se: number;
+  /** The estimator that actually produced θ (MLE falls back to MAP on all-correct/all-wrong). */
+  estimatorUsed: EstimatorName;
+}
+
+export const DEFAULT_PRIOR: Readonly<NormalPrior> = Object.freeze({ mean: 0, sd: 1 });
+export const DEFAULT_THETA_RANGE: readonly [number, number] = Object.freeze([-4, 4]) as readonly [number, number];
+export const DEFAULT_QUADRATURE_POINTS = 61;
+
+/**
+ * Likelihood factors are multiplied in blocks of this many items before one log is taken:
+ * each factor is ≥ PROBABILITY_FLOOR (1e-15), so a block product stays ≥ 1e-240 (no underflow)
+ * while doing 16× fewer logarithms than a per-item log sum.
+ */
+const LIKELIHOOD_BLOCK = 16;
+
+/** |exponent| bound under which the geometric exp recursion in EAP cannot overflow or underflow. */
+const GEOMETRIC_EXPONENT_LIMIT = 300;
+
+/** Convergence tolerance on θ for MAP/MLE. */
+const MODE_TOLERANCE = 1e-10;
+const MODE_MAX_ITERATIONS = 200;
+/** Spacing of the coarse scan that locates the global mode before refining (3PL/4PL can be multimodal). */
+const MODE_SCAN_STEP = 0.2;
+
+// ---------------------------------------------------------------------------------------------
+// Quadrature grid cache (EAP)
+// ---------------------------------------------------------------------------------------------
+
+export interface QuadratureGrid {
+  readonly points: Float64Array;
+  /** Unnormalised log prior density at each point (constants cancel in the posterior). */
+  readonly logPrior: Float64Array;
+}
+
+const MAX_CACHED_GRIDS = 64;
+const gridCache = new Map<string, QuadratureGrid>();
+
+/** Grid and log prior for one configuration, built once and cached (configs are few and long-lived). */
+export function quadratureGrid(lo: number, hi: number, pointCount: number, prior: NormalPrior): QuadratureGrid {
+  const key = `${lo}|${hi}|${pointCount}|${prior.mean}|${prior.sd}`;
+  const cached = gridCache.get(key);
+  if (cached) return cached;
+  if (!Number.isInteger(pointCount) || pointCount < 2) throw new RangeError('quadraturePoints must be an integer ≥ 2');
+  if (!(prior.sd > 0) || !Number.isFinite(prior.mean)) throw new RangeError('prior needs a finite mean and sd > 0');
+
+  const points = new Float64Array(pointCount);
+  const logPrior = new Float64Array(pointCount);
+  const step = (hi - lo) / (pointCount - 1);
+  for (let q = 0; q < pointCount; q++) {
+    points[q] = q === pointCount - 1 ? hi : lo + q * step;
+    const z = (points[q] - prior.mean) / prior.sd;
+    logPrior[q] = -0.5 * z * z;
+  }
+  const grid: QuadratureGrid = { points, logPrior };
+  if (gridCache.size >= MAX_CACHED_GRIDS) gridCache.delete(gridCache.keys().next().value as string);
+  gridCache.set(key, grid);
+  return grid;
+}
+
+// Scratch buffers reused across calls: JS is single-threaded and EAP never re-enters itself.
+let scratchLogLikelihood = new Float64Array(DEFAULT_QUADRATURE_POINTS);
+let scratchBlockProduct = new Float64Array(DEFAULT_QUADRATURE_POINTS);
+
+function ensureScratch(size: number): void {
+  if (scratchLogLikelihood.length < size) {
+    scratchLogLikelihood = new Float64Array(size);
+    scratchBlockProduct = new Float64Array(size);
+  }
+}
+
+function resolveOptions(options: EstimationOptions) {
+  const prior = options.prior ?? DEFAULT_PRIOR;
+  const [lo, hi] = options.thetaRange ?? DEFAULT_THETA_RANGE;
+  if (!(lo < hi) || !Number.isFinite(lo) || !Number.isFinite(hi)) {
+    throw new RangeError(`thetaRange must be finite with lo < hi, got [${lo}, ${hi}]`);
+  }
+  return {
+    prior,
+    lo,
+    hi,
+    quadraturePoints: options.quadraturePoints ?? DEFAULT_QUADRATURE_POINTS,
+    startTheta: options.startTheta ?? prior.mean,
+    scalingConstant: options.scalingConstant ?? DEFAULT_SCALING_CONSTANT,
+  };
+}
+
+function assertSameLength(itemIndices: ArrayLike<number>, responses: ArrayLike<number>): void {
+  if (itemIndices.length !== responses.length) {
+    throw new RangeError(`got ${itemIndices.length} items but ${responses.length} responses`);
+  }
+}
+
+/** No data yet: the best guess is the starting point and the prior spread. */
+function noDataEstimate(estimator: EstimatorName, startTheta: number, prior: NormalPrior): AbilityEstimate {
+  return { theta: startTheta, se: prior.sd, estimatorUsed: estimator };
+}
+
+// ---------------------------------------------------------------------------------------------
+// EAP
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * Expected a posteriori: posterior mean and SD over an equally spaced grid with a Normal prior.
+ * Log-likelihoods are summed in response order and normalised with log-sum-exp, so the result
+ * is bit-for-bit reproducible and stays finite for hundreds of responses.
+ * `responses[k]` is 1 (or any non-zero) for correct, 0 for wrong, for item `itemIndices[k]`.
+ */
+export function estimateEap(
+  items: ItemParameterArrays,
+  itemIndices: ArrayLike<number>,
+  responses: ArrayLike<number>,
+  options: EstimationOptions = {},
+): AbilityEstimate {
+  assertSameLength(itemIndices, responses);
+  const { prior, lo, hi, quadraturePoints, startTheta, scalingConstant } = resolveOptions(options);
+  if (itemIndices.length === 0) return noDataEstimate('EAP', startTheta, prior);
+
+  const { points, logPrior } = quadratureGrid(lo, hi, quadraturePoints, prior);
+  const n = points.length;
+  ensureScratch(n);
+  const logLikelihood = scratchLogLikelihood;
+  const blockProduct = scratchBlockProduct;
+  logLikelihood.fill(0, 0, n);
+  blockProduct.fill(1, 0, n);
+
+  const { a, b, c, d } = items;
+  const first = points[0];
+  const step = n > 1 ? points[1] - points[0] : 0;
+  let itemsInBlock = 0;
+  for (let k = 0; k < itemIndices.length; k++) {
+    const i = itemIndices[k];
+    const slope = scalingConstant * a[i];
+    const difficulty = b[i];
+    const range = d[i] - c[i];
+    const correct = responses[k] !== 0;
+    // P = lower + range·s(θ) when correct; 1 − P = (1 − d) + range·(1 − s(θ)) when wrong (no cancellation).
+    const lower = correct ? c[i] : 1 - d[i];
+    // exp(∓slope·(θ_q − b)) over an equally spaced grid is geometric: one multiplication per point
+    // instead of one exp. Only used while every term stays far from overflow/underflow.
+    const sign = correct ? -1 : 1;
+    const firstExponent = sign * slope * (first - difficulty);
+    const lastExponent = sign * slope * (points[n - 1] - difficulty);
+    if (Math.abs(firstExponent) < GEOMETRIC_EXPONENT_LIMIT && Math.abs(lastExponent) < GEOMETRIC_EXPONENT_LIMIT) {
+      let e = fastExp(firstExponent);
+      const ratio = fastExp(sign * slope * step);
+      for (let q = 0; q < n; q++) {
+        const factor = lower + range / (1 + e);
+        blockProduct[q] *= factor > PROBABILITY_FLOOR ? factor : PROBABILITY_FLOOR;
+        e *= ratio;
+      }
+    } else {
+      for (let q = 0; q < n; q++) {
+        const factor = lower + range / (1 + fastExp(sign * slope * (points[q] - difficulty)));
+        blockProduct[q] *= factor > PROBABILITY_FLOOR ? factor : PROBABILITY_FLOOR;
+      }
+    }
+    if (++itemsInBlock === LIKELIHOOD_BLOCK) {
+      for (let q = 0; q < n; q++) {
+        logLikelihood[q] += Math.log(blockProduct[q]);
+        blockProduct[q] = 1;
+      }
+      itemsInBlock = 0;
+    }
+  }
+  if (itemsInBlock > 0) {
+    for (let q = 0; q < n; q++) logLikelihood[q] += Math.log(blockProduct[q]);
+  }
+
+  // log-sum-exp: shift by the maximum log posterior before exponentiating.
+  let maxLogPosterior = -Infinity;
+  for (let q = 0; q < n; q++) {
+    const logPosterior = logLikelihood[q] + logPrior[q];
+    logLikelihood[q] = logPosterior;
+    if (logPosterior > maxLogPosterior) maxLogPosterior = logPosterior;
+  }
+  let totalWeight = 0;
+  let weightedTheta = 0;
+  for (let q = 0; q < n; q++) {
+    const weight = Math.exp(logLikelihood[q] - maxLogPosterior);
+    blockProduct[q] = weight;
+    totalWeight += weight;
+    weightedTheta += weight * points[q];
+  }
+  const theta = weightedTheta / totalWeight;
+  let weightedSquares = 0;
+  for (let q = 0; q < n; q++) {
+    const deviation = points[q] - theta;
+    weightedSquares += blockProduct[q] * deviation * deviation;
+  }
+  return { theta, se: Math.sqrt(weightedSquares / totalWeight), estimatorUsed: 'EAP' };
+}
+
+// ---------------------------------------------------------------------------------------------
+// MAP / MLE
+// ---------------------------------------------------------------------------------------------
+
+/** Log-likelihood, its derivative (score) and test information at one θ. Reused to avoid allocation. */
+interface LikelihoodPoint {
+  logLikelihood: number;
+  score: number;
+  information: number;
+}
+
+function evaluateLikelihood(
+  theta: number,
+  items: ItemParameterArrays,
+  itemIndices: ArrayLike<number>,
+  responses: ArrayLike<number>,
+  scalingConstant: number,
+  out: LikelihoodPoint,
+): LikelihoodPoint {
+  const { a, b, c, d } = items;
+  let logLikelihood = 0;
+  let score = 0;
+  let information = 0;
+  for (let k = 0; k < itemIndices.length; k++) {
+    const i = itemIndices[k];
+    const slope = scalingConstant * a[i];
+    const e = fastExp(-slope * (theta - b[i]));
+    const s = 1 / (1 + e);
+    const sComplement = e * s;
+    const range = d[i] - c[i];
+    const p = c[i] + range * s;
+    const q = 1 - d[i] + range * sComplement;
+    const derivative = slope * range * s * sComplement; // dP/dθ
+    if (responses[k] !== 0) {
+      const safeP = p > PROBABILITY_FLOOR ? p : PROBABILITY_FLOOR;
+      logLikelihood += Math.log(safeP);
+      score += derivative / safeP;
+    } else {
+      const safeQ = q > PROBABILITY_FLOOR ? q : PROBABILITY_FLOOR;
+      logLikelihood += Math.log(safeQ);
+      score -= derivative / safeQ;
+    }
+    const pq = p * q;
+    if (pq > 0) information += (derivative * derivative) / pq;
+  }
+  out.logLikelihood = logLikelihood;
+  out.score = score;
+  out.information = information;
+  return out;
+}
+
+/** Objective (log posterior or log likelihood) with its slope and curvature proxy at θ. */
+interface ObjectivePoint {
+  value: number;
+  slope: number;
+  /** Expected information (+ prior precision): positive, used as Fisher-scoring curvature. */
+  curvature: number;
+  /** Test information alone, for the SE. */
+  information: number;
+}
+
+/**
+ * Maximises log L(θ) (+ log prior when `prior` is given) on [lo, hi]:
+ * a coarse scan brackets the global maximum (3PL/4PL likelihoods can be multimodal),
+ * then Fisher scoring / secant steps refine it, falling back to bisection whenever a step
+ * leaves the bracket, and to golden-section search if the bracket has no sign change.
+ */
+function findMode(
+  items: ItemParameterArrays,
+  itemIndices: ArrayLike<number>,
+  responses: ArrayLike<number>,
+  scalingConstant: number,
+  lo: number,
+  hi: number,
+  prior: NormalPrior | null,
+): { theta: number; information: number } {
+  const scratch: LikelihoodPoint = { logLikelihood: 0, score: 0, information: 0 };
+  const point: ObjectivePoint = { value: 0, slope: 0, curvature: 0, information: 0 };
+  const precision = prior ? 1 / (prior.sd * prior.sd) : 0;
+  const evaluate = (theta: number): ObjectivePoint => {
+    evaluateLikelihood(theta, items, itemIndices, responses, scalingConstant, scratch);
+    const offset = prior ? theta - prior.mean : 0;
+    point.value = scratch.logLikelihood - 0.5 * offset * offset * precision;
+    point.slope = scratch.score - offset * precision;
+    point.curvature = scratch.information + precision;
+    point.information = scratch.information;
+    return point;
+  };
+
+  const scanCount = Math.max(21, Math.ceil((hi - lo) / MODE_SCAN_STEP) + 1);
+  const scanStep = (hi - lo) / (scanCount - 1);
+  const scanTheta = (k: number) => (k === scanCount - 1 ? hi : lo + k * scanStep);
+  let best = 0;
+  let bestValue = -Infinity;
+  for (let k = 0; k < scanCount; k++) {
+    const value = evaluate(scanTheta(k)).value;
+    if (value > bestValue) {
+      bestValue = value;
+      best = k;
+    }
+  }
+
+  let left = scanTheta(Math.max(0, best - 1));
+  let right = scanTheta(Math.min(scanCount - 1, best + 1));
+  if (best === 0 && evaluate(lo).slope <= 0) return { theta: lo, information: point.information };
+  if (best === scanCount - 1 && evaluate(hi).slope >= 0) return { theta: hi, information: point.information };
+  if (best === 0) left = lo;
+  if (best === scanCount - 1) right = hi;
+
+  const leftSlope = evaluate(left).slope;
+  const rightSlope = evaluate(right).slope;
+  const theta =
+    leftSlope > 0 && rightSlope < 0
+      ? refineRoot(evaluate, left, right, scanTheta(best))
+      : goldenSectionMaximum(evaluate, left, right);
+  return { theta, information: evaluate(theta).information };
+}
+
+/** Root of the slope inside [left, right] where slope(left) > 0 > slope(right). */
+function refineRoot(evaluate: (theta: number) => ObjectivePoint, left: number, right: number, start: number): number {
+  let theta = start;
+  let previousTheta = Number.NaN;
+  let previousSlope = Number.NaN;
+  for (let iteration = 0; iteration < MODE_MAX_ITERATIONS; iteration++) {
+    const { slope, curvature } = evaluate(theta);
+    if (slope === 0) return theta;
+    if (slope > 0) left = theta;
+    else right = theta;
+
+    // Secant on the slope converges superlinearly; Fisher scoring is the first step / fallback.
+    let next = theta + slope / curvature;
+    const secantDenominator = slope - previousSlope;
+    if (Number.isFinite(previousSlope) && secantDenominator < 0 && theta !== previousTheta) {
+      next = theta - (slope * (theta - previousTheta)) / secantDenominator;
+    }
+    if (!(next > left && next < right)) next = 0.5 * (left + right);
+
+    previousTheta = theta;
+    previousSlope = slope;
+    if (Math.abs(next - theta) < MODE_TOLERANCE || right - left < MODE_TOLERANCE) return next;
+    theta = next;
+  }
+  return theta;
+}
+
+const INVERSE_GOLDEN_RATIO = (Math.sqrt(5) - 1) / 2;
+
+function goldenSectionMaximum(evaluate: (theta: number) => ObjectivePoint, left: number, right: number): number {
+  let x1 = right - INVERSE_GOLDEN_RATIO * (right - left);
+  let x2 = left + INVERSE_GOLDEN_RATIO * (right - left);
+  let f1 = evaluate(x1).value;
+  let f2 = evaluate(x2).value;
+  for (let iteration = 0; iteration < MODE_MAX_ITERATIONS && right - left > MODE_TOLERANCE; iteration++) {
+    if (f1 >= f2) {
+      right = x2;
+      x2 = x1;
+      f2 = f1;
+      x1 = right - INVERSE_GOLDEN_RATIO * (right - left);
+      f1 = evaluate(x1).value;
+    } else {
+      left = x1;
+      x1 = x2;
+      f1 = f2;
+      x2 = left + INVERSE_GOLDEN_RATIO * (right - left);
+      f2 = evaluate(x2).value;
+    }
+  }
+  return 0.5 * (left + right);
+}
+
+/** Maximum a posteriori: bounded posterior mode; SE = 1/√(I(θ) + 1/σ²). */
+export function estimateMap(
+  items: ItemParameterArrays,
+  itemIndices: ArrayLike<number>,
+  responses: ArrayLike<number>,
+  options: EstimationOptions = {},
+): AbilityEstimate {
+  assertSameLength(itemIndices, responses);
+  const { prior, lo, hi, startTheta, scalingConstant } = resolveOptions(options);
+  if (itemIndices.length === 0) return noDataEstimate('MAP', startTheta, prior);
+  const mode = findMode(items, itemIndices, responses, scalingConstant, lo, hi, prior);
+  return {
+    theta: mode.theta,
+    se: 1 / Math.sqrt(mode.information + 1 / (prior.sd * prior.sd)),
+    estimatorUsed: 'MAP',
+  };
+}
+
+/** True when every response is correct or every response is wrong (the MLE then does not exist). */
+export function isExtremePattern(responses: ArrayLike<number>): boolean {
+  if (responses.length === 0) return true;
+  const first = responses[0] !== 0;
+  for (let k = 1; k < responses.length; k++) if (responses[k] !== 0 !== first) return false;
+  return true;
+}
+
+/**
+ * Maximum likelihood bounded to [lo, hi]; SE = 1/√I(θ).
+ * All-correct / all-wrong patterns have no finite MLE, so they fall back to MAP
+ * (reported through `estimatorUsed: 'MAP'`). No responses: start θ and prior SD.
+ */
+export function estimateMle(
+  items: ItemParameterArrays,
+  itemIndices: ArrayLike<number>,
+  responses: ArrayLike<number>,
+  options: EstimationOptions = {},
+): AbilityEstimate {
+  assertSameLength(itemIndices, responses);
+  const { prior, lo, hi, startTheta, scalingConstant } = resolveOptions(options);
+  if (itemIndices.length === 0) return noDataEstimate('MLE', startTheta, prior);
+  if (isExtremePattern(responses)) return estimateMap(items, itemIndices, responses, options);
+  const mode = findMode(items, itemIndices, responses, scalingConstant, lo, hi, null);
+  return {
+    theta: mode.theta,
+    se: mode.information > 0 ? 1 / Math.sqrt(mode.information) : Number.POSITIVE_INFINITY,
+    estimatorUsed: 'MLE',
+  };
+}
+
+/** Dispatches to the named estimator. */
+export function estimateAbility(
+  estimator: EstimatorName,
+  items: ItemParameterArrays,
+  itemIndices: ArrayLike<number>,
+  responses: ArrayLike<number>,
+  options: EstimationOptions = {},
+): AbilityEstimate {
+  switch (estimator) {
+    case 'EAP':
+      return estimateEap(items, itemIndices, responses, options);
+    case 'MAP':
+      return estimateMap(items, itemIndices, responses, options);
+    case 'MLE':
+      return estimateMle(items, itemIndices, responses, options);
+  }
+}

@@ -1,0 +1,142 @@
+import type { FieldProblem } from './bank-snapshot.js';
+import {
+  DEFAULT_PRIOR,
+  DEFAULT_QUADRATURE_POINTS,
+  DEFAULT_THETA_RANGE,
+  type EstimatorName,
+  type NormalPrior,
+} from './estimators.js';
+import { MAX_RANDOMESQUE } from './selection.js';
+import { DEFAULT_STOPPING_RULE, type StoppingRule } from './stopping.js';
+
+export const ESTIMATORS: readonly EstimatorName[] = ['EAP', 'MAP', 'MLE'];
+export const MIN_QUADRATURE_POINTS = 5;
+export const MAX_QUADRATURE_POINTS = 501;
+
+export type SelectionRuleName = 'MFI';
+
+export interface SelectionConfig {
+  /** Maximum Fisher information (the only rule for now). */
+  rule: SelectionRuleName;
+  /** Choose uniformly among the k most informative items. Default 1. */
+  randomesque: number;
+  /** Kingsbury–Zara target proportion per content area name. */
+  contentBalance?: Record<string, number>;
+  /** Exposure-rate ceiling in (0, 1]; needs observed rates from the service at selection time. */
+  maxExposure?: number;
+  /** Apply the bank's Sympson–Hetter parameters (when the bank has any). Default true. */
+  sympsonHetter: boolean;
+}
+
+export interface ExamConfig extends StoppingRule {
+  estimator: EstimatorName;
+  prior: NormalPrior;
+  thetaRange: [number, number];
+  quadraturePoints: number;
+  /** θ used to pick the first item (and reported before any answer). Default: prior mean. */
+  startTheta: number;
+  selection: SelectionConfig;
+  /** Overrides the bank's scaling constant D when set. */
+  scalingConstant?: number;
+}
+
+/** What a client may send: everything optional, nested objects partial. */
+export type ExamConfigInput = Partial<Omit<ExamConfig, 'prior' | 'selection'>> & {
+  prior?: Partial<NormalPrior>;
+  selection?: Partial<SelectionConfig>;
+};
+
+export type ConfigProblem = FieldProblem;
+
+/** Fills every default. Does not validate: call `validateExamConfig` on the result. */
+export function resolveExamConfig(input: ExamConfigInput = {}): ExamConfig {
+  const prior: NormalPrior = {
+    mean: input.prior?.mean ?? DEFAULT_PRIOR.mean,
+    sd: input.prior?.sd ?? DEFAULT_PRIOR.sd,
+  };
+  const selection: SelectionConfig = {
+    rule: input.selection?.rule ?? 'MFI',
+    randomesque: input.selection?.randomesque ?? 1,
+    sympsonHetter: input.selection?.sympsonHetter ?? true,
+  };
+  if (input.selection?.contentBalance !== undefined) selection.contentBalance = { ...input.selection.contentBalance };
+  if (input.selection?.maxExposure !== undefined) selection.maxExposure = input.selection.maxExposure;
+
+  const config: ExamConfig = {
+    estimator: input.estimator ?? 'EAP',
+    prior,
+    thetaRange: input.thetaRange ? [input.thetaRange[0], input.thetaRange[1]] : [DEFAULT_THETA_RANGE[0], DEFAULT_THETA_RANGE[1]],
+    quadraturePoints: input.quadraturePoints ?? DEFAULT_QUADRATURE_POINTS,
+    startTheta: input.startTheta ?? prior.mean,
+    selection,
+    minItems: input.minItems ?? DEFAULT_STOPPING_RULE.minItems,
+    maxItems: input.maxItems ?? DEFAULT_STOPPING_RULE.maxItems,
+    seThreshold: input.seThreshold ?? DEFAULT_STOPPING_RULE.seThreshold,
+  };
+  if (input.scalingConstant !== undefined) config.scalingConstant = input.scalingConstant;
+  return config;
+}
+
+const isFiniteNumber = (value: unknown): value is number => typeof value === 'number' && Number.isFinite(value);
+
+/** Every problem with a resolved config, as `{ field, message }` (empty = valid), for HTTP 400 details. */
+export function validateExamConfig(config: ExamConfig): ConfigProblem[] {
+  const problems: ConfigProblem[] = [];
+  const add = (field: string, message: string) => problems.push({ field, message });
+
+  if (!ESTIMATORS.includes(config.estimator)) add('estimator', `must be one of ${ESTIMATORS.join(', ')}`);
+
+  if (!isFiniteNumber(config.prior.mean)) add('prior.mean', 'must be a finite number');
+  if (!isFiniteNumber(config.prior.sd) || config.prior.sd <= 0) add('prior.sd', 'must be a finite number > 0');
+
+  const [lo, hi] = config.thetaRange;
+  const rangeIsNumeric = isFiniteNumber(lo) && isFiniteNumber(hi);
+  if (!rangeIsNumeric) add('thetaRange', 'must be two finite numbers [lo, hi]');
+  else if (lo >= hi) add('thetaRange', 'lower bound must be less than upper bound');
+
+  const points = config.quadraturePoints;
+  if (!Number.isInteger(points) || points < MIN_QUADRATURE_POINTS || points > MAX_QUADRATURE_POINTS) {
+    add('quadraturePoints', `must be an integer in [${MIN_QUADRATURE_POINTS}, ${MAX_QUADRATURE_POINTS}]`);
+  }
+
+  if (!isFiniteNumber(config.startTheta)) add('startTheta', 'must be a finite number');
+  else if (rangeIsNumeric && lo < hi && (config.startTheta < lo || config.startTheta > hi)) {
+    add('startTheta', 'must lie within thetaRange');
+  }
+
+  const { selection } = config;
+  if (selection.rule !== 'MFI') add('selection.rule', "must be 'MFI'");
+  if (!Number.isInteger(selection.randomesque) || selection.randomesque < 1 || selection.randomesque > MAX_RANDOMESQUE) {
+    add('selection.randomesque', `must be an integer in [1, ${MAX_RANDOMESQUE}]`);
+  }
+  if (typeof selection.sympsonHetter !== 'boolean') add('selection.sympsonHetter', 'must be a boolean');
+  if (selection.maxExposure !== undefined) {
+    if (!isFiniteNumber(selection.maxExposure) || selection.maxExposure <= 0 || selection.maxExposure > 1) {
+      add('selection.maxExposure', 'must be in (0, 1]');
+    }
+  }
+  if (selection.contentBalance !== undefined) {
+    let total = 0;
+    for (const [area, proportion] of Object.entries(selection.contentBalance)) {
+      if (!isFiniteNumber(proportion) || proportion < 0 || proportion > 1) {
+        add(`selection.contentBalance.${area}`, 'must be a proportion in [0, 1]');
+      } else {
+        total += proportion;
+      }
+    }
+    if (total > 1 + 1e-9) add('selection.contentBalance', 'proportions must sum to at most 1');
+  }
+
+  if (!Number.isInteger(config.minItems) || config.minItems < 0) add('minItems', 'must be an integer ≥ 0');
+  if (!Number.isInteger(config.maxItems) || config.maxItems < 1) add('maxItems', 'must be an integer ≥ 1');
+  if (Number.isInteger(config.minItems) && Number.isInteger(config.maxItems) && config.minItems > config.maxItems) {
+    add('minItems', 'must not exceed maxItems');
+  }
+  if (!isFiniteNumber(config.seThreshold) || config.seThreshold < 0) {
+    add('seThreshold', 'must be a finite number ≥ 0 (0 = fixed length)');
+  }
+  if (config.scalingConstant !== undefined && (!isFiniteNumber(config.scalingConstant) || config.scalingConstant <= 0)) {
+    add('scalingConstant', 'must be a finite number > 0');
+  }
+  return problems;
+}

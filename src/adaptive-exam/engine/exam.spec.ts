@@ -1,0 +1,170 @@
+import fc from 'fast-check';
+import { createBankSnapshot, type ItemBankSnapshot } from './bank-snapshot.js';
+import { resolveExamConfig, type ExamConfig, type ExamConfigInput } from './exam-config.js';
+import { estimateExam, estimateFromItemParameters, nextStep, type ExamHistoryEntry, type ExamStep } from './exam.js';
+import { createRng } from './rng.js';
+
+function generateBank(size: number, seed: number): ItemBankSnapshot {
+  const random = createRng(seed);
+  return createBankSnapshot(
+    Array.from({ length: size }, (_, i) => ({
+      a: 0.8 + 1.2 * random(),
+      b: 6 * random() - 3,
+      c: i % 4 === 0 ? 0.2 : 0,
+      area: i % 2 === 0 ? 'algebra' : 'geometry',
+    })),
+  );
+}
+
+/** Runs an exam to completion against a simulated candidate, returning every step. */
+function runExam(config: ExamConfig, bank: ItemBankSnapshot, seed: number, trueTheta: number): ExamStep[] {
+  const answers = createRng(seed ^ 0x5bd1e995);
+  const history: ExamHistoryEntry[] = [];
+  const steps: ExamStep[] = [];
+  for (;;) {
+    const step = nextStep(config, bank, history, seed);
+    steps.push(step);
+    if (step.done || step.nextItemIndex === null) return steps;
+    const i = step.nextItemIndex;
+    const p = bank.c[i] + (bank.d[i] - bank.c[i]) / (1 + Math.exp(-bank.a[i] * (trueTheta - bank.b[i])));
+    history.push({ itemIndex: i, correct: answers() < p });
+  }
+}
+
+const configArbitrary = fc.record({
+  estimator: fc.constantFrom<'EAP' | 'MAP' | 'MLE'>('EAP', 'MAP', 'MLE'),
+  randomesque: fc.integer({ min: 1, max: 5 }),
+  maxItems: fc.integer({ min: 1, max: 25 }),
+  seThreshold: fc.constantFrom(0, 0.3, 0.5),
+  balance: fc.boolean(),
+});
+
+function configFrom(input: { estimator: 'EAP' | 'MAP' | 'MLE'; randomesque: number; maxItems: number; seThreshold: number; balance: boolean }): ExamConfig {
+  const partial: ExamConfigInput = {
+    estimator: input.estimator,
+    maxItems: input.maxItems,
+    seThreshold: input.seThreshold,
+    selection: { randomesque: input.randomesque, contentBalance: input.balance ? { algebra: 0.5, geometry: 0.5 } : undefined },
+  };
+  return resolveExamConfig(partial);
+}
+
+describe(nextStep.name, () => {
+  const bank = generateBank(200, 1);
+
+  it('should start at startTheta with the prior SD and pick the most informative item there', () => {
+    const config = resolveExamConfig({ startTheta: 1, prior: { sd: 1.5 } });
+    const step = nextStep(config, bank, [], 7);
+    expect(step).toMatchObject({ theta: 1, se: 1.5, estimatorUsed: 'EAP', answered: 0, done: false });
+    expect(step.nextItemIndex).not.toBeNull();
+  });
+
+  it('should give identical steps for identical config, history and seed (replay)', () => {
+    fc.assert(
+      fc.property(configArbitrary, fc.nat(), fc.double({ min: -2.5, max: 2.5, noNaN: true }), (input, seed, trueTheta) => {
+        const config = configFrom(input);
+        const first = runExam(config, bank, seed, trueTheta);
+        const second = runExam(config, bank, seed, trueTheta);
+        expect(second).toEqual(first);
+        return true;
+      }),
+      { numRuns: 40 },
+    );
+  });
+
+  it('should rebuild the same θ bit for bit from the stored responses', () => {
+    const config = resolveExamConfig({ maxItems: 15, seThreshold: 0, selection: { randomesque: 3 } });
+    const history: ExamHistoryEntry[] = [];
+    const random = createRng(11);
+    for (let k = 0; k < 15; k++) {
+      const step = nextStep(config, bank, history, 99);
+      history.push({ itemIndex: step.nextItemIndex as number, correct: random() < 0.6 });
+      const replay = nextStep(config, bank, history.slice(0, k), 99);
+      expect(Object.is(replay.theta, step.theta)).toBe(true);
+      expect(replay.nextItemIndex).toBe(step.nextItemIndex);
+    }
+  });
+
+  it('should stop with the right reason and respect maxItems / minItems', () => {
+    fc.assert(
+      fc.property(configArbitrary, fc.nat(), fc.double({ min: -2.5, max: 2.5, noNaN: true }), (input, seed, trueTheta) => {
+        const config = configFrom(input);
+        const steps = runExam(config, bank, seed, trueTheta);
+        const last = steps[steps.length - 1];
+        const administered = steps.slice(0, -1).map((s) => s.nextItemIndex);
+        expect(new Set(administered).size).toBe(administered.length);
+        expect(last.done).toBe(true);
+        expect(last.nextItemIndex).toBeNull();
+        expect(last.answered).toBeLessThanOrEqual(config.maxItems);
+        if (last.stopReason === 'MAX_ITEMS') expect(last.answered).toBe(config.maxItems);
+        if (last.stopReason === 'SE_THRESHOLD') {
+          expect(last.se).toBeLessThanOrEqual(config.seThreshold);
+          expect(last.answered).toBeGreaterThanOrEqual(config.minItems);
+        }
+        for (const step of steps.slice(0, -1)) {
+          expect(step.done).toBe(false);
+          if (config.seThreshold > 0 && step.answered >= config.minItems) expect(step.se).toBeGreaterThan(config.seThreshold);
+        }
+        return true;
+      }),
+      { numRuns: 40 },
+    );
+  });
+
+  it('should report BANK_EXHAUSTED when no eligible item is left', () => {
+    const tiny = createBankSnapshot([{ a: 1, b: 0 }, { a: 1, b: 1 }, { a: 1, b: 2, enabled: false }]);
+    const config = resolveExamConfig({ maxItems: 10, seThreshold: 0 });
+    const step = nextStep(config, tiny, [
+      { itemIndex: 0, correct: true },
+      { itemIndex: 1, correct: false },
+    ], 1);
+    expect(step).toMatchObject({ done: true, stopReason: 'BANK_EXHAUSTED', nextItemIndex: null, answered: 2 });
+  });
+
+  it('should report the MLE → MAP fallback while answers are all correct', () => {
+    const config = resolveExamConfig({ estimator: 'MLE' });
+    const first = nextStep(config, bank, [], 3);
+    const step = nextStep(config, bank, [{ itemIndex: first.nextItemIndex as number, correct: true }], 3);
+    expect(step.estimatorUsed).toBe('MAP');
+    expect(step.theta).toBeGreaterThan(0);
+  });
+
+  it('should honour the exposure ceiling with rates supplied by the service', () => {
+    const config = resolveExamConfig({ selection: { maxExposure: 0.3 } });
+    const exposureRates = new Float64Array(bank.size).fill(0.5);
+    exposureRates[17] = 0.1;
+    expect(nextStep(config, bank, [], 5, { exposureRates }).nextItemIndex).toBe(17);
+  });
+
+  it('should reject history entries outside the bank', () => {
+    expect(() => nextStep(resolveExamConfig(), bank, [{ itemIndex: 999, correct: true }], 1)).toThrow(RangeError);
+  });
+});
+
+describe(estimateExam.name, () => {
+  it('should match the estimate-only entry point for the same items and answers', () => {
+    const bank = generateBank(30, 2);
+    const history = [3, 8, 12, 20].map((itemIndex, k) => ({ itemIndex, correct: k % 2 === 0 }));
+    const config = resolveExamConfig({ estimator: 'MAP' });
+    const fromExam = estimateExam(config, bank, history);
+    const fromParams = estimateFromItemParameters(
+      history.map(({ itemIndex: i }) => ({ a: bank.a[i], b: bank.b[i], c: bank.c[i], d: bank.d[i] })),
+      history.map((h) => h.correct),
+      { estimator: 'MAP' },
+    );
+    expect(fromExam).toEqual(fromParams);
+  });
+});
+
+describe(estimateFromItemParameters.name, () => {
+  it('should reject mismatched lengths and invalid parameters', () => {
+    expect(() => estimateFromItemParameters([{ a: 1, b: 0 }], [])).toThrow(RangeError);
+    expect(() => estimateFromItemParameters([{ a: 0, b: 0 }], [1])).toThrow(RangeError);
+  });
+
+  it('should default to EAP and accept boolean responses', () => {
+    const result = estimateFromItemParameters([{ a: 1, b: 0 }, { a: 1, b: 1 }], [true, false]);
+    expect(result.estimatorUsed).toBe('EAP');
+    expect(result).toEqual(estimateFromItemParameters([{ a: 1, b: 0 }, { a: 1, b: 1 }], [1, 0]));
+  });
+});

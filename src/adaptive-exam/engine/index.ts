@@ -1,0 +1,69 @@
+// Public API of the framework-free IRT engine. Nothing here depends on Nest, Prisma or Redis.
+export {
+  DEFAULT_SCALING_CONSTANT,
+  PROBABILITY_FLOOR,
+  fastExp,
+  information,
+  informations,
+  probabilities,
+  probability,
+  testInformation,
+  type ItemParameterArrays,
+  type ItemParameters,
+} from './model.js';
+export {
+  ItemBankSnapshot,
+  MAX_AREAS,
+  NO_AREA,
+  createBankSnapshot,
+  validateItemParameters,
+  type BankItemInput,
+  type BankSnapshotOptions,
+  type FieldProblem,
+} from './bank-snapshot.js';
+export {
+  DEFAULT_PRIOR,
+  DEFAULT_QUADRATURE_POINTS,
+  DEFAULT_THETA_RANGE,
+  estimateAbility,
+  estimateEap,
+  estimateMap,
+  estimateMle,
+  isExtremePattern,
+  quadratureGrid,
+  type AbilityEstimate,
+  type EstimationOptions,
+  type EstimatorName,
+  type NormalPrior,
+  type QuadratureGrid,
+} from './estimators.js';
+export { MAX_SEED, createRng, isValidSeed, randomSeed, rngForStep, stepSeed, type RandomSource } from './rng.js';
+export {
+  MAX_RANDOMESQUE,
+  SYMPSON_HETTER_CANDIDATES,
+  contentTargetsFor,
+  selectNextItem,
+  type SelectionOptions,
+} from './selection.js';
+export { DEFAULT_STOPPING_RULE, STOP_REASONS, checkStopping, type StopReason, type StoppingRule } from './stopping.js';
+export {
+  ESTIMATORS,
+  MAX_QUADRATURE_POINTS,
+  MIN_QUADRATURE_POINTS,
+  resolveExamConfig,
+  validateExamConfig,
+  type ConfigProblem,
+  type ExamConfig,
+  type ExamConfigInput,
+  type SelectionConfig,
+  type SelectionRuleName,
+} from './exam-config.js';
+export {
+  estimateExam,
+  estimateFromItemParameters,
+  nextStep,
+  type ExamHistoryEntry,
+  type ExamStep,
+  type NextStepOptions,
+  type ParameterEstimationOptions,
+} from './exam.js';

@@ -1,0 +1,200 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import fc from 'fast-check';
+import { createBankSnapshot, type BankItemInput } from './bank-snapshot.js';
+import { information } from './model.js';
+import { createRng, rngForStep } from './rng.js';
+import { contentTargetsFor, selectNextItem } from './selection.js';
+
+interface SelectionCase {
+  id: string;
+  theta: number;
+  items: { a: number; b: number; c: number; d: number }[];
+  exclude: number[];
+  expected: { index: number };
+}
+
+const referencePath = path.resolve(process.cwd(), '../shared/irt-reference/selection-cases.json');
+const cases = JSON.parse(fs.readFileSync(referencePath, 'utf8')) as SelectionCase[];
+
+const itemArbitrary = fc.record({
+  a: fc.double({ min: 0.3, max: 2.5, noNaN: true }),
+  b: fc.double({ min: -3, max: 3, noNaN: true }),
+  c: fc.double({ min: 0, max: 0.3, noNaN: true }),
+  d: fc.double({ min: 0.85, max: 1, noNaN: true }),
+});
+const bankArbitrary = fc.array(itemArbitrary, { minLength: 1, maxLength: 120 });
+const thetaArbitrary = fc.double({ min: -3, max: 3, noNaN: true });
+
+/** Indices sorted by decreasing information (ties: lower index first), excluding `administered`. */
+function rankByInformation(items: BankItemInput[], theta: number, administered: number[] = []): number[] {
+  return items
+    .map((item, index) => ({ index, info: information(theta, item.a, item.b, item.c, item.d) }))
+    .filter(({ index }) => !administered.includes(index))
+    .sort((x, y) => y.info - x.info || x.index - y.index)
+    .map(({ index }) => index);
+}
+
+describe('reference selection cases', () => {
+  it.each(cases.map((c) => [c.id, c] as const))('should pick the expected item in case %s', (_, c) => {
+    const bank = createBankSnapshot(c.items);
+    expect(selectNextItem(bank, c.theta, { administered: c.exclude })).toBe(c.expected.index);
+  });
+});
+
+describe(selectNextItem.name, () => {
+  it('should pick the maximum-information eligible item (k = 1)', () => {
+    fc.assert(
+      fc.property(bankArbitrary, thetaArbitrary, fc.array(fc.nat(), { maxLength: 10 }), (items, theta, raw) => {
+        const administered = [...new Set(raw.map((r) => r % items.length))];
+        const bank = createBankSnapshot(items);
+        const expected = rankByInformation(items, theta, administered)[0] ?? -1;
+        return selectNextItem(bank, theta, { administered }) === expected;
+      }),
+    );
+  });
+
+  it('should return −1 when every item is administered or disabled', () => {
+    const bank = createBankSnapshot([{ a: 1, b: 0 }, { a: 1, b: 1, enabled: false }]);
+    expect(selectNextItem(bank, 0, { administered: [0] })).toBe(-1);
+  });
+
+  it('should never select a disabled item', () => {
+    const bank = createBankSnapshot([
+      { a: 2, b: 0, enabled: false },
+      { a: 1, b: 0 },
+    ]);
+    expect(selectNextItem(bank, 0, { administered: [] })).toBe(1);
+  });
+
+  it('should pick only among the top-k items with randomesque k', () => {
+    fc.assert(
+      fc.property(bankArbitrary, thetaArbitrary, fc.integer({ min: 1, max: 8 }), fc.nat(), (items, theta, k, seed) => {
+        const bank = createBankSnapshot(items);
+        const topK = rankByInformation(items, theta).slice(0, k);
+        const chosen = selectNextItem(bank, theta, { administered: [], randomesque: k, random: createRng(seed) });
+        return topK.includes(chosen);
+      }),
+    );
+  });
+
+  it('should spread randomesque picks over the whole top-k', () => {
+    const items = Array.from({ length: 20 }, (_, i) => ({ a: 1 + i / 100, b: 0 }));
+    const bank = createBankSnapshot(items);
+    const seen = new Set<number>();
+    for (let seed = 0; seed < 200; seed++) {
+      seen.add(selectNextItem(bank, 0, { administered: [], randomesque: 4, random: rngForStep(seed, 0) }));
+    }
+    expect([...seen].sort((x, y) => x - y)).toEqual([16, 17, 18, 19]);
+  });
+
+  it('should be deterministic for identical inputs and seed', () => {
+    fc.assert(
+      fc.property(bankArbitrary, thetaArbitrary, fc.integer({ min: 1, max: 6 }), fc.nat(), (items, theta, k, seed) => {
+        const bank = createBankSnapshot(items);
+        const pick = () => selectNextItem(bank, theta, { administered: [0], randomesque: k, random: rngForStep(seed, 3) });
+        return pick() === pick();
+      }),
+    );
+  });
+
+  it('should pick from the content area furthest below its target (Kingsbury–Zara)', () => {
+    const bank = createBankSnapshot([
+      { a: 2.0, b: 0, area: 'algebra' },
+      { a: 1.9, b: 0, area: 'algebra' },
+      { a: 1.8, b: 0, area: 'algebra' },
+      { a: 0.6, b: 0, area: 'geometry' },
+      { a: 0.5, b: 0, area: 'geometry' },
+    ]);
+    const contentTargets = contentTargetsFor(bank, { algebra: 0.5, geometry: 0.5 });
+    // Nothing administered: largest target wins (tie → first area), then MFI inside it.
+    expect(selectNextItem(bank, 0, { administered: [], contentTargets })).toBe(0);
+    // One algebra item given: geometry is at 0 % against a 50 % target.
+    expect(selectNextItem(bank, 0, { administered: [0], contentTargets })).toBe(3);
+    // Balanced again: algebra (first area) is picked.
+    expect(selectNextItem(bank, 0, { administered: [0, 3], contentTargets })).toBe(1);
+  });
+
+  it('should always choose from the most under-target area that has items left', () => {
+    const areas = ['a', 'b', 'c'];
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(itemArbitrary, fc.constantFrom(...areas)), { minLength: 3, maxLength: 60 }),
+        fc.array(fc.nat(), { maxLength: 15 }),
+        fc.tuple(fc.double({ min: 0, max: 0.5, noNaN: true }), fc.double({ min: 0, max: 0.5, noNaN: true })),
+        thetaArbitrary,
+        (pairs, raw, [ta, tb], theta) => {
+          const items = pairs.map(([item, area]) => ({ ...item, area }));
+          const bank = createBankSnapshot(items);
+          const administered = [...new Set(raw.map((r) => r % items.length))];
+          const targets: Record<string, number> = { a: ta, b: tb, c: Math.max(0, 1 - ta - tb) };
+          const chosen = selectNextItem(bank, theta, { administered, contentTargets: contentTargetsFor(bank, targets) });
+          if (chosen === -1) return administered.length === items.length;
+          const remaining = new Set(items.flatMap((item, i) => (administered.includes(i) ? [] : [item.area])));
+          const deficit = (area: string) =>
+            targets[area] - (administered.length ? administered.filter((i) => items[i].area === area).length / administered.length : 0);
+          const candidates = areas.filter((area) => remaining.has(area) && targets[area] > 0);
+          if (candidates.length === 0) return true;
+          const best = Math.max(...candidates.map(deficit));
+          return deficit(items[chosen].area) >= best - 1e-12;
+        },
+      ),
+    );
+  });
+
+  it('should respect the exposure ceiling unless nothing else is left', () => {
+    fc.assert(
+      fc.property(bankArbitrary, thetaArbitrary, fc.double({ min: 0.05, max: 1, noNaN: true }), fc.nat(), (items, theta, maxExposure, seed) => {
+        const random = createRng(seed);
+        const exposureRates = Float64Array.from(items, () => random());
+        const bank = createBankSnapshot(items);
+        const chosen = selectNextItem(bank, theta, { administered: [], exposureRates, maxExposure });
+        const underCeiling = items.some((_, i) => exposureRates[i] < maxExposure);
+        return underCeiling ? exposureRates[chosen] < maxExposure : chosen !== -1;
+      }),
+    );
+  });
+
+  it('should apply Sympson–Hetter: rejected items pass to the next best, all rejected → best', () => {
+    const bank = createBankSnapshot([
+      { a: 2, b: 0, exposureControl: 0.25 },
+      { a: 1.5, b: 0 },
+      { a: 1, b: 0 },
+    ]);
+    let best = 0;
+    const runs = 2000;
+    for (let seed = 0; seed < runs; seed++) {
+      const chosen = selectNextItem(bank, 0, { administered: [], random: rngForStep(seed, 0) });
+      expect([0, 1]).toContain(chosen);
+      if (chosen === 0) best++;
+    }
+    expect(best / runs).toBeGreaterThan(0.2);
+    expect(best / runs).toBeLessThan(0.3);
+    // Disabled by option: always the most informative item.
+    expect(selectNextItem(bank, 0, { administered: [], random: createRng(1), sympsonHetter: false })).toBe(0);
+    // Every candidate rejected (draws always 0.99): the best one is taken anyway.
+    const allControlled = createBankSnapshot([
+      { a: 2, b: 0, exposureControl: 0.1 },
+      { a: 1, b: 0, exposureControl: 0.1 },
+    ]);
+    expect(selectNextItem(allControlled, 0, { administered: [], random: () => 0.99 })).toBe(0);
+  });
+
+  it('should reject out-of-range administered indices and non-finite θ', () => {
+    const bank = createBankSnapshot([{ a: 1, b: 0 }]);
+    expect(() => selectNextItem(bank, 0, { administered: [5] })).toThrow(RangeError);
+    expect(() => selectNextItem(bank, Number.NaN, { administered: [] })).toThrow(RangeError);
+    // The scratch mask is cleaned up after an error.
+    expect(selectNextItem(bank, 0, { administered: [] })).toBe(0);
+  });
+
+  it('should rank correctly with the scaling constant applied', () => {
+    const items = [
+      { a: 1, b: 1.2 },
+      { a: 2.2, b: 2.5 },
+    ];
+    const bank = createBankSnapshot(items, { scalingConstant: 1.702 });
+    const infoAt = (i: number) => information(0, items[i].a, items[i].b, 0, 1, 1.702);
+    expect(selectNextItem(bank, 0, { administered: [] })).toBe(infoAt(0) >= infoAt(1) ? 0 : 1);
+  });
+});
