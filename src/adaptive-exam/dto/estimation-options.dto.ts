@@ -1,0 +1,38 @@
+import { Type } from 'class-transformer';
+import { ArrayMaxSize, ArrayMinSize, IsArray, IsIn, IsInt, IsNumber, IsOptional, ValidateNested } from 'class-validator';
+import { ESTIMATORS, type EstimatorName } from '../engine/index.js';
+import { FINITE } from './item-parameters.dto.js';
+
+export class PriorDto {
+  @IsOptional()
+  @IsNumber(FINITE)
+  mean?: number;
+
+  @IsOptional()
+  @IsNumber(FINITE)
+  sd?: number;
+}
+
+/** The estimation settings shared by exam configs and stateless scoring; ranges come from the engine. */
+export class EstimationOptionsDto {
+  /** Default EAP. */
+  @IsOptional()
+  @IsIn(ESTIMATORS)
+  estimator?: EstimatorName;
+
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => PriorDto)
+  prior?: PriorDto;
+
+  @IsOptional()
+  @IsArray()
+  @ArrayMinSize(2)
+  @ArrayMaxSize(2)
+  @IsNumber(FINITE, { each: true })
+  thetaRange?: [number, number];
+
+  @IsOptional()
+  @IsInt()
+  quadraturePoints?: number;
+}

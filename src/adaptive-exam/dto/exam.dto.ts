@@ -1,0 +1,105 @@
+import { Type } from 'class-transformer';
+import {
+  IsBoolean,
+  IsIn,
+  IsInt,
+  IsNumber,
+  IsObject,
+  IsOptional,
+  IsString,
+  IsUUID,
+  Length,
+  Max,
+  ValidateBy,
+  ValidateNested,
+  type ValidationOptions,
+} from 'class-validator';
+import { EstimationOptionsDto } from './estimation-options.dto.js';
+import { FINITE } from './item-parameters.dto.js';
+
+export const LAST_PROFICIENCY = 'lastProficiency';
+
+function IsStartTheta(options?: ValidationOptions): PropertyDecorator {
+  return ValidateBy(
+    {
+      name: 'isStartTheta',
+      validator: {
+        validate: (value: unknown) => value === LAST_PROFICIENCY || (typeof value === 'number' && Number.isFinite(value)),
+        defaultMessage: () => `startTheta must be a finite number or "${LAST_PROFICIENCY}"`,
+      },
+    },
+    options,
+  );
+}
+
+export class SelectionDto {
+  @IsOptional()
+  @IsIn(['MFI'])
+  rule?: 'MFI';
+
+  @IsOptional()
+  @IsInt()
+  randomesque?: number;
+
+  /** `{ area: proportion }`; the proportions are checked by the engine's config validation. */
+  @IsOptional()
+  @IsObject()
+  contentBalance?: Record<string, number>;
+
+  @IsOptional()
+  @IsNumber(FINITE)
+  maxExposure?: number;
+
+  @IsOptional()
+  @IsBoolean()
+  sympsonHetter?: boolean;
+}
+
+/** Shapes and types only; ranges and cross-field rules come from the engine's `validateExamConfig`. */
+export class ExamConfigDto extends EstimationOptionsDto {
+  @IsOptional()
+  @IsStartTheta()
+  startTheta?: number | typeof LAST_PROFICIENCY;
+
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => SelectionDto)
+  selection?: SelectionDto;
+
+  @IsOptional()
+  @IsInt()
+  minItems?: number;
+
+  /** Capped so an exam's history stays small in Redis and in replay. */
+  @IsOptional()
+  @IsInt()
+  @Max(1_000)
+  maxItems?: number;
+
+  @IsOptional()
+  @IsNumber(FINITE)
+  seThreshold?: number;
+}
+
+export class StartExamDto {
+  @IsUUID()
+  bankId!: string;
+
+  @IsString()
+  @Length(1, 200)
+  candidateId!: string;
+
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => ExamConfigDto)
+  config?: ExamConfigDto;
+}
+
+export class SubmitAnswerDto {
+  @IsUUID()
+  itemId!: string;
+
+  @IsString()
+  @Length(1, 50)
+  answer!: string;
+}

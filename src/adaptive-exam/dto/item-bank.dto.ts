@@ -1,0 +1,139 @@
+import { Transform, Type } from 'class-transformer';
+import {
+  ArrayMaxSize,
+  ArrayMinSize,
+  IsArray,
+  IsBoolean,
+  IsInt,
+  IsNumber,
+  IsOptional,
+  IsString,
+  Length,
+  Matches,
+  Max,
+  Min,
+  ValidateIf,
+  ValidateNested,
+} from 'class-validator';
+
+import { FINITE, ItemParametersDto } from './item-parameters.dto.js';
+
+export const MAX_ITEMS_PER_IMPORT = 10_000;
+
+export class CreateBankDto {
+  @IsString()
+  @Length(1, 200)
+  name!: string;
+}
+
+export class OptionDto {
+  @IsString()
+  @Length(1, 50)
+  key!: string;
+
+  @IsString()
+  @Length(1, 5_000)
+  text!: string;
+}
+
+/** One item to import. Cross-field rules (c < d, correctKey among the keys, …) are checked by the service. */
+export class NewItemDto extends ItemParametersDto {
+  @IsOptional()
+  @IsString()
+  @Length(1, 200)
+  externalId?: string;
+
+  @IsString()
+  @Length(1, 20_000)
+  stem!: string;
+
+  @IsArray()
+  @ArrayMinSize(2)
+  @ArrayMaxSize(50)
+  @ValidateNested({ each: true })
+  @Type(() => OptionDto)
+  options!: OptionDto[];
+
+  @IsString()
+  @Length(1, 50)
+  correctKey!: string;
+
+  @IsOptional()
+  @IsString()
+  @Length(1, 100)
+  contentArea?: string;
+}
+
+export class ImportItemsDto {
+  @IsArray()
+  @ArrayMinSize(1)
+  @ArrayMaxSize(MAX_ITEMS_PER_IMPORT)
+  @ValidateNested({ each: true })
+  @Type(() => NewItemDto)
+  items!: NewItemDto[];
+}
+
+/** PATCH /v1/items/:itemId: every field optional; `contentArea: null` clears the area. */
+export class UpdateItemDto {
+  @IsOptional()
+  @IsString()
+  @Length(1, 200)
+  externalId?: string;
+
+  @IsOptional()
+  @IsString()
+  @Length(1, 20_000)
+  stem?: string;
+
+  @IsOptional()
+  @IsArray()
+  @ArrayMinSize(2)
+  @ArrayMaxSize(50)
+  @ValidateNested({ each: true })
+  @Type(() => OptionDto)
+  options?: OptionDto[];
+
+  @IsOptional()
+  @IsString()
+  @Length(1, 50)
+  correctKey?: string;
+
+  @IsOptional()
+  @IsNumber(FINITE)
+  a?: number;
+
+  @IsOptional()
+  @IsNumber(FINITE)
+  b?: number;
+
+  @IsOptional()
+  @IsNumber(FINITE)
+  c?: number;
+
+  @IsOptional()
+  @IsNumber(FINITE)
+  d?: number;
+
+  @ValidateIf((dto: UpdateItemDto) => dto.contentArea !== undefined && dto.contentArea !== null)
+  @IsString()
+  @Length(1, 100)
+  contentArea?: string | null;
+
+  @IsOptional()
+  @IsBoolean()
+  enabled?: boolean;
+}
+
+export class ListItemsQuery {
+  @IsOptional()
+  @Transform(({ value }: { value: unknown }) => (typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value))
+  @IsInt()
+  @Min(1)
+  @Max(1_000)
+  limit?: number;
+
+  /** Opaque to clients; it is the last ordinal of the previous page. */
+  @IsOptional()
+  @Matches(/^\d{1,10}$/, { message: 'cursor must be a value returned as nextCursor' })
+  cursor?: string;
+}

@@ -1,0 +1,95 @@
+import 'reflect-metadata';
+import { randomUUID } from 'node:crypto';
+import { ConsoleLogger, type LogLevel as NestLogLevel } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import { AppModule } from './app.module.js';
+import { AllExceptionsFilter } from './common/errors/all-exceptions.filter.js';
+import { setupOpenApi } from './common/http/openapi.js';
+import { createValidationPipe } from './common/http/validation.js';
+import type { LogLevel } from './config/environment.js';
+import { registerHttpMetrics } from './metrics/http-metrics.js';
+import { MetricsService } from './metrics/metrics.service.js';
+
+export const BODY_LIMIT_BYTES = 5 * 1024 * 1024;
+
+export interface CreateAppOptions {
+  /** Fastify's JSON request log; off in tests to keep their output readable. */
+  requestLogging?: boolean;
+}
+
+const NEST_LEVELS: Record<LogLevel, NestLogLevel[]> = {
+  silent: [],
+  fatal: ['fatal'],
+  error: ['fatal', 'error'],
+  warn: ['fatal', 'error', 'warn'],
+  info: ['fatal', 'error', 'warn', 'log'],
+  debug: ['fatal', 'error', 'warn', 'log', 'debug'],
+  trace: ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'],
+};
+
+/** One JSON object per line, like Fastify's request log, so log shippers need no parsing rules. */
+export function createLogger(level: LogLevel): ConsoleLogger {
+  return new ConsoleLogger({ json: true, colors: false, logLevels: NEST_LEVELS[level] });
+}
+
+export function createFastifyAdapter(options: CreateAppOptions = {}): FastifyAdapter {
+  const logLevel = (process.env.LOG_LEVEL ?? 'info') as LogLevel;
+  return new FastifyAdapter({
+    bodyLimit: BODY_LIMIT_BYTES,
+    // Honour a caller's request id so one id follows a request across services.
+    requestIdHeader: 'x-request-id',
+    genReqId: () => randomUUID(),
+    logger:
+      options.requestLogging === false
+        ? false
+        : {
+            level: logLevel,
+            // Credentials never reach the logs.
+            redact: ['req.headers.authorization', 'req.headers["x-api-key"]'],
+          },
+    // Close idle keep-alive sockets on shutdown while in-flight requests finish.
+    forceCloseConnections: 'idle',
+    // One line per request, written by the onResponse hook in configureApp (with the route pattern).
+    disableRequestLogging: true,
+  });
+}
+
+/** The HTTP conventions every instance shares: validation, the error shape, request ids, API docs. (main.ts owns signals.) */
+export function configureApp(app: NestFastifyApplication): NestFastifyApplication {
+  app.useGlobalPipes(createValidationPipe());
+  const metrics = app.get(MetricsService);
+  app.useGlobalFilters(new AllExceptionsFilter(metrics));
+  registerHttpMetrics(app.getHttpAdapter().getInstance(), metrics);
+  // Hand the request id back so a client can quote it when reporting a problem.
+  app
+    .getHttpAdapter()
+    .getInstance()
+    .addHook('onRequest', async (request, reply) => {
+      void reply.header('x-request-id', request.id);
+    })
+    // Route pattern (not the raw URL: no ids or tokens), status and duration; the request id comes with request.log.
+    .addHook('onResponse', async (request, reply) => {
+      request.log.info(
+        {
+          method: request.method,
+          route: request.routeOptions.url ?? 'unmatched',
+          statusCode: reply.statusCode,
+          durationMs: Math.round(reply.elapsedTime * 100) / 100,
+        },
+        'request completed',
+      );
+    });
+  setupOpenApi(app);
+  return app;
+}
+
+/** Builds the HTTP application exactly as production runs it (used by main.ts and the e2e tests). */
+export async function createApp(options: CreateAppOptions = {}): Promise<NestFastifyApplication> {
+  const logLevel = (process.env.LOG_LEVEL ?? 'info') as LogLevel;
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(), createFastifyAdapter(options), {
+    logger: createLogger(logLevel),
+    abortOnError: false,
+  });
+  return configureApp(app);
+}

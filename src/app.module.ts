@@ -1,0 +1,20 @@
+import { type DynamicModule, Module } from '@nestjs/common';
+import { AdaptiveExamModule } from './adaptive-exam/adaptive-exam.module.js';
+import { CacheModule } from './cache/cache.module.js';
+import { AppConfigModule } from './config/config.module.js';
+import { HealthModule } from './health/health.module.js';
+import { MetricsModule } from './metrics/metrics.module.js';
+import { PrismaModule } from './prisma/prisma.module.js';
+import { RedisModule } from './redis/redis.module.js';
+import { SessionsModule } from './sessions/sessions.module.js';
+
+@Module({})
+export class AppModule {
+  /** Built on demand so the environment is read (and validated) when an app is created. */
+  static forRoot(): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [AppConfigModule.forRoot(), MetricsModule, PrismaModule, RedisModule, CacheModule, HealthModule, SessionsModule, AdaptiveExamModule],
+    };
+  }
+}

@@ -1,0 +1,200 @@
+import { randomBytes } from 'node:crypto';
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { AppConfig } from '../config/app-config.service.js';
+import { MetricsService } from '../metrics/metrics.service.js';
+import { REDIS_CLIENT, type RedisClient } from '../redis/redis.constants.js';
+import { decodeExamState, encodeExamState, examLockKey, examStateKey, type ExamHotState } from './exam-state.js';
+
+/**
+ * Writes the state only if it is newer than the stored one (so Redis never claims a version ahead of
+ * what was committed, and a slow writer cannot roll it back), or drops it when ARGV[1] is empty; then
+ * releases the lock if, and only if, ARGV[4] still owns it. KEYS share the exam's hash tag.
+ */
+const COMMIT_SCRIPT = `
+local function version(s)
+  if not s or string.len(s) < 4 then return -1 end
+  local b1, b2, b3, b4 = string.byte(s, 1, 4)
+  return ((b1 * 256 + b2) * 256 + b3) * 256 + b4
+end
+local written = 0
+if ARGV[1] == '' then
+  redis.call('DEL', KEYS[1])
+  written = 1
+else
+  local stored = version(redis.call('GET', KEYS[1]))
+  local incoming = tonumber(ARGV[2])
+  if stored < incoming then
+    redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[3])
+    written = 1
+  elseif stored == incoming then
+    redis.call('EXPIRE', KEYS[1], ARGV[3])
+  end
+end
+if ARGV[4] ~= '' and redis.call('GET', KEYS[2]) == ARGV[4] then
+  redis.call('DEL', KEYS[2])
+end
+return written
+`;
+
+/** Compare-and-delete: a lock is released only by the holder of its token. */
+const RELEASE_SCRIPT = `
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0
+`;
+
+interface ScriptedClient {
+  examCommit(stateKey: string, lockKey: string, state: Buffer | string, version: number, ttl: number, token: string): Promise<number>;
+  examRelease(lockKey: string, token: string): Promise<number>;
+}
+
+/** What a submission starts from: the lock (when Redis is up) and the hot state if present. */
+export type Begin =
+  | { mode: 'redis'; lockToken: string | null; state: ExamHotState | null }
+  /** Redis unreachable: the caller falls back to Postgres (state rebuilt, advisory lock). */
+  | { mode: 'degraded' };
+
+/**
+ * The Redis hot layer of the exams: per-exam compact state with a sliding TTL, and the per-exam
+ * submission lock. Every method is best effort: on a Redis error it logs, counts and lets the caller
+ * continue from Postgres. Commands are bounded by the client's commandTimeout, so nothing hangs.
+ */
+@Injectable()
+export class HotStateStore {
+  private readonly logger = new Logger(HotStateStore.name);
+  private readonly scripted: ScriptedClient;
+  private heldLocks = 0;
+  private fallbackCount = 0;
+  private lastWarnAt = 0;
+
+  constructor(
+    @Inject(REDIS_CLIENT) private readonly redis: RedisClient,
+    private readonly config: AppConfig,
+    private readonly metrics: MetricsService,
+  ) {
+    redis.defineCommand('examCommit', { numberOfKeys: 2, lua: COMMIT_SCRIPT });
+    redis.defineCommand('examRelease', { numberOfKeys: 1, lua: RELEASE_SCRIPT });
+    this.scripted = redis as unknown as ScriptedClient;
+  }
+
+  /** Locks currently held by this process (a gauge, not a scan of Redis). */
+  get locksHeld(): number {
+    return this.heldLocks;
+  }
+
+  /** Redis operations that failed and were served from Postgres instead, since start-up. */
+  get fallbacks(): number {
+    return this.fallbackCount;
+  }
+
+  private get ttlSeconds(): number {
+    return this.config.get('SESSION_TTL_SECONDS');
+  }
+
+  /** One round trip: try the lock (`SET NX PX`) and read the hot state. */
+  async begin(examId: string): Promise<Begin> {
+    const token = randomBytes(16).toString('base64url');
+    try {
+      const results = await this.redis
+        .pipeline()
+        .set(examLockKey(examId), token, 'PX', this.config.get('LOCK_TTL_MS'), 'NX')
+        .getBuffer(examStateKey(examId))
+        .exec();
+      const [lock, state] = results ?? [];
+      if (!lock || !state || lock[0] || state[0]) throw lock?.[0] ?? state?.[0] ?? new Error('empty pipeline result');
+      const acquired = lock[1] === 'OK';
+      if (acquired) this.heldLocks++;
+      return { mode: 'redis', lockToken: acquired ? token : null, state: decodeExamState(state[1] as Buffer | null) };
+    } catch (error) {
+      this.fallback('begin', error);
+      return { mode: 'degraded' };
+    }
+  }
+
+  /** Only the lock (finish): the token, null when someone else holds it, or 'degraded'. */
+  async lock(examId: string): Promise<string | null | 'degraded'> {
+    const token = randomBytes(16).toString('base64url');
+    try {
+      const result = await this.redis.set(examLockKey(examId), token, 'PX', this.config.get('LOCK_TTL_MS'), 'NX');
+      if (result !== 'OK') return null;
+      this.heldLocks++;
+      return token;
+    } catch (error) {
+      this.fallback('lock', error);
+      return 'degraded';
+    }
+  }
+
+  /**
+   * After a commit: store the new state (only if newer) or drop it (`null`: the exam is over), and release
+   * the lock, in one round trip.
+   */
+  async commit(examId: string, state: ExamHotState | null, lockToken: string | null): Promise<void> {
+    if (lockToken) this.heldLocks--;
+    try {
+      await this.scripted.examCommit(
+        examStateKey(examId),
+        examLockKey(examId),
+        state ? encodeExamState(state) : '',
+        state?.version ?? 0,
+        this.ttlSeconds,
+        lockToken ?? '',
+      );
+    } catch (error) {
+      this.fallback('commit', error);
+    }
+  }
+
+  async release(examId: string, lockToken: string | null): Promise<void> {
+    if (!lockToken) return;
+    this.heldLocks--;
+    try {
+      await this.scripted.examRelease(examLockKey(examId), lockToken);
+    } catch (error) {
+      // The lock then simply expires after LOCK_TTL_MS.
+      this.fallback('release', error);
+    }
+  }
+
+  /** Slides the hot state's TTL (GET /v1/exams/:id). */
+  async touch(examId: string): Promise<void> {
+    try {
+      await this.redis.expire(examStateKey(examId), this.ttlSeconds);
+    } catch (error) {
+      this.fallback('touch', error);
+    }
+  }
+
+  /** Drops the hot state of exams that ended (expiry sweep). One DEL per key: keys live in different slots. */
+  async drop(examIds: readonly string[]): Promise<void> {
+    try {
+      await Promise.all(examIds.map((id) => this.redis.del(examStateKey(id))));
+    } catch (error) {
+      this.fallback('drop', error);
+    }
+  }
+
+  /** For /v1/admin/stats: whether the client is connected and Redis' used_memory (null when unknown). */
+  async info(): Promise<{ connected: boolean; usedMemoryBytes: number | null }> {
+    const connected = this.redis.status === 'ready';
+    if (!connected) return { connected, usedMemoryBytes: null };
+    try {
+      const text = await this.redis.info('memory');
+      const match = /^used_memory:(\d+)/m.exec(text);
+      return { connected, usedMemoryBytes: match ? Number(match[1]) : null };
+    } catch {
+      return { connected: false, usedMemoryBytes: null };
+    }
+  }
+
+  private fallback(operation: string, error: unknown): void {
+    this.fallbackCount++;
+    this.metrics.redisFallback(operation);
+    // One warning per 10 s is enough to see an outage without flooding the log on every request.
+    const now = Date.now();
+    if (now - this.lastWarnAt > 10_000) {
+      this.lastWarnAt = now;
+      const reason = error instanceof Error ? error.message : String(error);
+      this.logger.warn(`Redis ${operation} failed, serving from Postgres (${this.fallbackCount} fallbacks so far): ${reason}`);
+    }
+  }
+}

@@ -1,0 +1,69 @@
+import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { AppConfig } from '../config/app-config.service.js';
+import { MetricsService } from '../metrics/metrics.service.js';
+import { ExamSessionRepository } from './exam-session.repository.js';
+import { HotStateStore } from './hot-state.store.js';
+
+/** Fleet-wide key of the sweep's advisory lock ('CATX' in ASCII). */
+const SWEEP_LOCK_KEY = 0x43415458;
+const BATCH_SIZE = 1_000;
+
+/**
+ * Expires exams idle longer than SESSION_TTL_SECONDS: marks them EXPIRED in Postgres and drops their hot
+ * state. Runs on a timer in every instance; a Postgres advisory lock lets only one of them work at a time
+ * (it needs no Redis, so expiry keeps working through a Redis outage).
+ */
+@Injectable()
+export class SessionExpiryService implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger(SessionExpiryService.name);
+  private timer?: NodeJS.Timeout;
+  private running?: Promise<number>;
+
+  constructor(
+    private readonly sessions: ExamSessionRepository,
+    private readonly hotState: HotStateStore,
+    private readonly config: AppConfig,
+    private readonly metrics: MetricsService,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    // SESSION_SWEEP_INTERVAL_MS: one minute by default, 0 turns the scheduled sweep off.
+    const interval = this.config.get('SESSION_SWEEP_INTERVAL_MS');
+    if (interval === 0) return;
+    this.timer = setInterval(() => {
+      this.sweep().catch((error: unknown) => {
+        this.logger.warn(`Expiry sweep failed, retrying next period: ${error instanceof Error ? error.message : String(error)}`);
+      });
+    }, interval);
+    this.timer.unref();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    clearInterval(this.timer);
+    await this.running?.catch(() => undefined);
+  }
+
+  /** Expires every idle exam now; returns how many this call expired (0 if another instance is sweeping). */
+  sweep(): Promise<number> {
+    // Overlapping calls in one process share the run in progress.
+    this.running ??= this.run().finally(() => {
+      this.running = undefined;
+    });
+    return this.running;
+  }
+
+  private async run(): Promise<number> {
+    const ttl = this.config.get('SESSION_TTL_SECONDS');
+    let expired = 0;
+    for (;;) {
+      const ids = await this.sessions.expireIdleBatch(ttl, BATCH_SIZE, SWEEP_LOCK_KEY);
+      if (ids === null) break; // another instance holds the sweep lock
+      if (ids.length > 0) await this.hotState.drop(ids);
+      expired += ids.length;
+      if (ids.length < BATCH_SIZE) break;
+    }
+    if (expired > 0) this.logger.log(`Expired ${expired} idle exam session(s)`);
+    this.metrics.examsExpiredBy(expired);
+    return expired;
+  }
+}
