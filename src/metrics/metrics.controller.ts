@@ -1,0 +1,18 @@
+import { Controller, Get, Header, Res } from '@nestjs/common';
+import { ApiExcludeEndpoint } from '@nestjs/swagger';
+import type { FastifyReply } from 'fastify';
+import { MetricsService } from './metrics.service.js';
+
+@Controller()
+export class MetricsController {
+  constructor(private readonly metrics: MetricsService) {}
+
+  /** Prometheus text exposition (scraped from inside the cluster; not part of the v1 API). */
+  @Get('metrics')
+  @ApiExcludeEndpoint()
+  @Header('cache-control', 'no-store')
+  async scrape(@Res() reply: FastifyReply): Promise<void> {
+    const { contentType, body } = await this.metrics.exposition();
+    await reply.type(contentType).send(body);
+  }
+}

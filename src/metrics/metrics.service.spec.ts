@@ -1,0 +1,172 @@
+import { Test } from '@nestjs/testing';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import Fastify from 'fastify';
+import parsePrometheusTextFormat from 'parse-prometheus-text-format';
+import request from 'supertest';
+import { registerHttpMetrics } from './http-metrics.js';
+import { MetricsModule } from './metrics.module.js';
+import { MetricsService } from './metrics.service.js';
+
+type Families = ReturnType<typeof parsePrometheusTextFormat>;
+
+async function scrape(metrics: MetricsService): Promise<{ text: string; families: Families }> {
+  const { body } = await metrics.exposition();
+  return { text: body, families: parsePrometheusTextFormat(body) };
+}
+
+function value(families: Families, name: string, labels: Record<string, string> = {}): number {
+  const family = families.find((f) => f.name === name);
+  if (!family) return Number.NaN;
+  return family.metrics
+    .filter((m) => Object.entries(labels).every(([k, v]) => m.labels?.[k] === v))
+    .reduce((sum, m) => sum + Number(m.value ?? m.count ?? 0), 0);
+}
+
+/** The parser merges labelled histogram series, so counts are read from the `_count` line. */
+function histogramCount(text: string, name: string, labels: string): number {
+  const line = text.split('\n').find((l) => l.startsWith(`${name}_count{${labels}}`));
+  return line ? Number(line.split(' ').pop()) : 0;
+}
+
+describe(MetricsService.name, () => {
+  describe('exposition', () => {
+    it('should be valid Prometheus text with process metrics and every service metric', async () => {
+      const metrics = new MetricsService();
+      const { contentType } = await metrics.exposition();
+      expect(contentType).toMatch(/^text\/plain; version=0\.0\.4/);
+      const names = (await scrape(metrics)).families.map((f) => f.name);
+      expect(names).toEqual(
+        expect.arrayContaining([
+          'process_cpu_user_seconds_total',
+          'nodejs_eventloop_lag_seconds',
+          'cat_http_request_duration_seconds',
+          'cat_answers_accepted_total',
+          'cat_exams_started_total',
+          'cat_exams_completed_total',
+          'cat_exams_expired_total',
+          'cat_active_exams',
+          'cat_lock_contention_total',
+          'cat_redis_fallbacks_total',
+          'cat_cache_requests_total',
+          'cat_cache_load_duration_seconds',
+          'cat_cache_write_failures_total',
+          'cat_store_errors_total',
+        ]),
+      );
+    });
+
+    it('should keep two instances apart (own registries, no double registration)', async () => {
+      const one = new MetricsService();
+      const two = new MetricsService();
+      one.examStarted();
+      expect(value((await scrape(one)).families, 'cat_exams_started_total')).toBe(1);
+      expect(value((await scrape(two)).families, 'cat_exams_started_total')).toBe(0);
+    });
+  });
+
+  describe('named counters', () => {
+    it('should move with each call', async () => {
+      const metrics = new MetricsService();
+      metrics.examStarted();
+      metrics.answerAccepted(false);
+      metrics.answerAccepted(true); // the last answer completes the exam
+      metrics.examCompleted();
+      metrics.examsExpiredBy(3);
+      metrics.examsExpiredBy(0);
+      metrics.submissionContended();
+      metrics.redisFallback('hot-state-read');
+      metrics.postgresError();
+      metrics.cacheRead('item-content', 'hit');
+      metrics.cacheRead('item-content', 'miss');
+      metrics.cacheRead('item-content', 'bypass');
+      metrics.cacheWriteFailed('item-content');
+      metrics.cacheLoaded('item-content', 0.004);
+      const { families, text } = await scrape(metrics);
+
+      expect(value(families, 'cat_exams_started_total')).toBe(1);
+      expect(value(families, 'cat_answers_accepted_total')).toBe(2);
+      expect(value(families, 'cat_exams_completed_total')).toBe(2);
+      expect(value(families, 'cat_exams_expired_total')).toBe(3);
+      expect(value(families, 'cat_lock_contention_total')).toBe(1);
+      expect(value(families, 'cat_redis_fallbacks_total', { operation: 'hot-state-read' })).toBe(1);
+      expect(value(families, 'cat_store_errors_total', { store: 'redis' })).toBe(1);
+      expect(value(families, 'cat_store_errors_total', { store: 'postgres' })).toBe(1);
+      for (const result of ['hit', 'miss', 'bypass']) {
+        expect(value(families, 'cat_cache_requests_total', { tier: 'item-content', result })).toBe(1);
+      }
+      expect(value(families, 'cat_cache_write_failures_total', { tier: 'item-content' })).toBe(1);
+      expect(histogramCount(text, 'cat_cache_load_duration_seconds', 'tier="item-content"')).toBe(1);
+    });
+  });
+
+  describe('active exams gauge', () => {
+    it('should read its source at scrape time', async () => {
+      const metrics = new MetricsService();
+      let active = 4;
+      metrics.setActiveExamsSource(async () => active);
+      expect(value((await scrape(metrics)).families, 'cat_active_exams')).toBe(4);
+      active = 2;
+      expect(value((await scrape(metrics)).families, 'cat_active_exams')).toBe(2);
+    });
+
+    it('should keep the last value and count a Postgres error when the source fails', async () => {
+      const metrics = new MetricsService();
+      let fail = false;
+      metrics.setActiveExamsSource(async () => {
+        if (fail) throw new Error('connection refused');
+        return 7;
+      });
+      await scrape(metrics);
+      fail = true;
+      expect(value((await scrape(metrics)).families, 'cat_active_exams')).toBe(7);
+      fail = false;
+      // Families are collected concurrently, so the error counted during one scrape shows in the next.
+      expect(value((await scrape(metrics)).families, 'cat_store_errors_total', { store: 'postgres' })).toBe(1);
+    });
+  });
+});
+
+describe(registerHttpMetrics.name, () => {
+  it('should label requests with the route pattern, not the raw URL', async () => {
+    const metrics = new MetricsService();
+    const fastify = Fastify();
+    registerHttpMetrics(fastify, metrics);
+    fastify.get('/v1/items/:itemId', async () => ({ ok: true }));
+    await fastify.ready();
+    for (const id of ['a1', 'b2', 'c3']) await request(fastify.server).get(`/v1/items/${id}`).expect(200);
+    await request(fastify.server).get('/no/such/route/123').expect(404);
+    await fastify.close();
+
+    const { text } = await scrape(metrics);
+    const name = 'cat_http_request_duration_seconds';
+    expect(histogramCount(text, name, 'method="GET",route="/v1/items/:itemId",status_code="200"')).toBe(3);
+    expect(histogramCount(text, name, 'method="GET",route="unmatched",status_code="404"')).toBe(1);
+    expect(text).not.toMatch(/a1|b2|c3|no\/such/);
+  });
+});
+
+describe('GET /metrics', () => {
+  let app: NestFastifyApplication;
+
+  beforeAll(async () => {
+    const moduleRef = await Test.createTestingModule({ imports: [MetricsModule] }).compile();
+    app = moduleRef.createNestApplication<NestFastifyApplication>(new FastifyAdapter(), { logger: false });
+    registerHttpMetrics(app.getHttpAdapter().getInstance(), app.get(MetricsService));
+    await app.init();
+    await app.getHttpAdapter().getInstance().ready();
+  });
+  afterAll(async () => {
+    await app.close();
+  });
+
+  it('should serve the registry in text format, uncached, and count its own scrapes', async () => {
+    const server = app.getHttpAdapter().getInstance().server;
+    const first = await request(server).get('/metrics').expect(200);
+    expect(first.headers['content-type']).toMatch(/^text\/plain; version=0\.0\.4/);
+    expect(first.headers['cache-control']).toBe('no-store');
+    expect(parsePrometheusTextFormat(first.text).length).toBeGreaterThan(10);
+
+    const second = await request(server).get('/metrics').expect(200);
+    expect(histogramCount(second.text, 'cat_http_request_duration_seconds', 'method="GET",route="/metrics",status_code="200"')).toBe(1);
+  });
+});

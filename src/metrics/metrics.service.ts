@@ -1,0 +1,141 @@
+import { Injectable } from '@nestjs/common';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+
+/** What the active-exams gauge reads at scrape time (fleet-wide count from Postgres). */
+export type ActiveExamsSource = () => Promise<number>;
+
+/**
+ * The service's Prometheus metrics, on a registry of its own (several app instances in one process, as in
+ * tests, must not collide on prom-client's global registry). Modules call the named methods below; raw
+ * prom-client objects stay in here.
+ */
+@Injectable()
+export class MetricsService {
+  private readonly registry = new Registry();
+  private activeExamsSource?: ActiveExamsSource;
+
+  private readonly httpRequestDuration = new Histogram({
+    name: 'cat_http_request_duration_seconds',
+    help: 'HTTP request duration by route pattern, method and status code',
+    labelNames: ['method', 'route', 'status_code'] as const,
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+    registers: [this.registry],
+  });
+
+  private readonly answersAccepted = this.counter('cat_answers_accepted_total', 'Answers recorded in Postgres');
+  private readonly examsStarted = this.counter('cat_exams_started_total', 'Exams started');
+  private readonly examsCompleted = this.counter('cat_exams_completed_total', 'Exams completed (stopping rule or finish)');
+  private readonly examsExpired = this.counter('cat_exams_expired_total', 'Exams expired after being idle');
+  private readonly lockContention = this.counter(
+    'cat_lock_contention_total',
+    'Submissions refused with SUBMISSION_IN_PROGRESS because another held the exam',
+  );
+  private readonly redisFallbacks = new Counter({
+    name: 'cat_redis_fallbacks_total',
+    help: 'Redis operations that failed and were served from Postgres instead, by operation',
+    labelNames: ['operation'] as const,
+    registers: [this.registry],
+  });
+  private readonly cacheRequests = new Counter({
+    name: 'cat_cache_requests_total',
+    help: 'Cache reads by tier and result (hit, miss, bypass)',
+    labelNames: ['tier', 'result'] as const,
+    registers: [this.registry],
+  });
+  private readonly cacheLoadDuration = new Histogram({
+    name: 'cat_cache_load_duration_seconds',
+    help: 'Time to load a cache miss from Postgres, by tier',
+    labelNames: ['tier'] as const,
+    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25],
+    registers: [this.registry],
+  });
+  private readonly cacheWriteFailures = new Counter({
+    name: 'cat_cache_write_failures_total',
+    help: 'Cache write-backs that failed or ran over the budget (swallowed; they only cost a later miss), by tier',
+    labelNames: ['tier'] as const,
+    registers: [this.registry],
+  });
+  private readonly storeErrors = new Counter({
+    name: 'cat_store_errors_total',
+    help: 'Errors talking to a store (postgres, redis)',
+    labelNames: ['store'] as const,
+    registers: [this.registry],
+  });
+
+  constructor() {
+    collectDefaultMetrics({ register: this.registry });
+    const activeExams: Gauge = new Gauge({
+      name: 'cat_active_exams',
+      help: 'Exams in status ACTIVE (fleet-wide, read from Postgres at scrape time)',
+      registers: [this.registry],
+      collect: async () => {
+        if (!this.activeExamsSource) return;
+        try {
+          activeExams.set(await this.activeExamsSource());
+        } catch {
+          // A scrape must not fail because Postgres is down: the gauge keeps its last value, the error is counted.
+          this.postgresError();
+        }
+      },
+    });
+  }
+
+  private counter(name: string, help: string): Counter {
+    return new Counter({ name, help, registers: [this.registry] });
+  }
+
+  setActiveExamsSource(source: ActiveExamsSource): void {
+    this.activeExamsSource = source;
+  }
+
+  /** One finished HTTP request; `route` is the route pattern (`/v1/exams/:examId`), never the raw URL. */
+  httpRequestObserved(method: string, route: string, statusCode: number, seconds: number): void {
+    this.httpRequestDuration.observe({ method, route, status_code: String(statusCode) }, seconds);
+  }
+
+  examStarted(): void {
+    this.examsStarted.inc();
+  }
+
+  answerAccepted(completedExam: boolean): void {
+    this.answersAccepted.inc();
+    if (completedExam) this.examsCompleted.inc();
+  }
+
+  examCompleted(): void {
+    this.examsCompleted.inc();
+  }
+
+  examsExpiredBy(count: number): void {
+    if (count > 0) this.examsExpired.inc(count);
+  }
+
+  submissionContended(): void {
+    this.lockContention.inc();
+  }
+
+  redisFallback(operation: string): void {
+    this.redisFallbacks.inc({ operation });
+    this.storeErrors.inc({ store: 'redis' });
+  }
+
+  postgresError(): void {
+    this.storeErrors.inc({ store: 'postgres' });
+  }
+
+  cacheRead(tier: string, result: 'hit' | 'miss' | 'bypass'): void {
+    this.cacheRequests.inc({ tier, result });
+  }
+
+  cacheWriteFailed(tier: string): void {
+    this.cacheWriteFailures.inc({ tier });
+  }
+
+  cacheLoaded(tier: string, seconds: number): void {
+    this.cacheLoadDuration.observe({ tier }, seconds);
+  }
+
+  async exposition(): Promise<{ contentType: string; body: string }> {
+    return { contentType: this.registry.contentType, body: await this.registry.metrics() };
+  }
+}

@@ -1,0 +1,90 @@
+import type { ChildProcess } from 'node:child_process';
+import request from 'supertest';
+import { spawnServer, stopServer } from './support/server-process.js';
+
+interface OpenApiDocument {
+  openapi: string;
+  paths: Record<string, Record<string, { responses: Record<string, { description?: string }>; security?: unknown[] }>>;
+  components: { schemas: Record<string, unknown>; securitySchemes: Record<string, unknown> };
+}
+
+/** Every route of the v1 contract, with the error codes it must document. */
+const CONTRACT: [string, string, string[]][] = [
+  ['post', '/v1/item-banks', ['VALIDATION_FAILED', 'UNAUTHORIZED']],
+  ['get', '/v1/item-banks/{bankId}', ['UNAUTHORIZED', 'NOT_FOUND']],
+  ['post', '/v1/item-banks/{bankId}/items', ['VALIDATION_FAILED', 'UNAUTHORIZED', 'NOT_FOUND', 'PAYLOAD_TOO_LARGE']],
+  ['get', '/v1/item-banks/{bankId}/items', ['UNAUTHORIZED', 'NOT_FOUND']],
+  ['patch', '/v1/items/{itemId}', ['VALIDATION_FAILED', 'UNAUTHORIZED', 'NOT_FOUND']],
+  ['post', '/v1/exams', ['VALIDATION_FAILED', 'NOT_FOUND']],
+  ['get', '/v1/exams/{examId}', ['UNAUTHORIZED', 'NOT_FOUND', 'EXAM_EXPIRED']],
+  [
+    'post',
+    '/v1/exams/{examId}/answers',
+    ['NOT_CURRENT_ITEM', 'ALREADY_ANSWERED', 'SUBMISSION_IN_PROGRESS', 'EXAM_FINISHED', 'EXAM_EXPIRED', 'UNAUTHORIZED'],
+  ],
+  ['post', '/v1/exams/{examId}/finish', ['UNAUTHORIZED', 'EXAM_EXPIRED']],
+  ['get', '/v1/exams/{examId}/result', ['UNAUTHORIZED', 'NOT_FOUND']],
+  ['post', '/v1/estimate', ['VALIDATION_FAILED', 'UNAUTHORIZED']],
+  ['get', '/v1/admin/stats', ['UNAUTHORIZED']],
+  ['post', '/v1/admin/sessions/cleanup', ['UNAUTHORIZED']],
+  ['get', '/health/live', []],
+  ['get', '/health/ready', []],
+];
+
+function refsIn(value: unknown, found: string[] = []): string[] {
+  if (Array.isArray(value)) value.forEach((v) => refsIn(v, found));
+  else if (value && typeof value === 'object') {
+    for (const [key, v] of Object.entries(value)) {
+      if (key === '$ref' && typeof v === 'string') found.push(v);
+      else refsIn(v, found);
+    }
+  }
+  return found;
+}
+
+/** Read from the compiled server: the document depends on the @nestjs/swagger plugin that `nest build` runs. */
+describe('OpenAPI document (e2e)', () => {
+  let server: { url: string; child: ChildProcess };
+  let doc: OpenApiDocument;
+
+  beforeAll(async () => {
+    server = await spawnServer();
+    doc = (await request(server.url).get('/docs-json').expect(200)).body as OpenApiDocument;
+  });
+  afterAll(async () => {
+    await stopServer(server.child);
+  });
+
+  it('should be an OpenAPI 3 document whose references all resolve', () => {
+    expect(doc.openapi).toMatch(/^3\./);
+    const refs = refsIn(doc);
+    expect(refs.length).toBeGreaterThan(20);
+    for (const ref of refs) {
+      expect(ref).toMatch(/^#\/components\/schemas\//);
+      expect(doc.components.schemas).toHaveProperty(ref.split('/').pop()!);
+    }
+    expect(Object.keys(doc.components.securitySchemes).sort()).toEqual(['admin-key', 'exam-token']);
+  });
+
+  it.each(CONTRACT)('should document %s %s with its error codes', (method, path, codes) => {
+    const operation = doc.paths[path]?.[method];
+    expect(operation).toBeDefined();
+    const documented = Object.values(operation!.responses)
+      .map((r) => r.description ?? '')
+      .join(' ');
+    for (const code of codes) expect(documented).toContain(code);
+  });
+
+  it('should describe request and response bodies from the DTOs', () => {
+    const schemas = doc.components.schemas as Record<string, { properties?: Record<string, unknown>; required?: string[] }>;
+    expect(Object.keys(schemas.SubmitAnswerDto!.properties!).sort()).toEqual(['answer', 'itemId']);
+    expect(schemas.AnswerView!.required).toEqual(expect.arrayContaining(['answered', 'theta', 'se', 'done', 'item']));
+    // What a candidate sees never carries the key or the parameters.
+    expect(Object.keys(schemas.CandidateItemView!.properties!).sort()).toEqual(['id', 'options', 'stem']);
+  });
+
+  it('should serve Swagger UI at /docs', async () => {
+    const res = await request(server.url).get('/docs').redirects(1).expect(200);
+    expect(res.text).toContain('swagger');
+  });
+});
