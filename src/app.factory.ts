@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { ConsoleLogger, type LogLevel as NestLogLevel } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import { LogController } from 'fastify';
 import { AppModule } from './app.module.js';
 import { AllExceptionsFilter } from './common/errors/all-exceptions.filter.js';
 import { setupOpenApi } from './common/http/openapi.js';
@@ -51,7 +52,7 @@ export function createFastifyAdapter(options: CreateAppOptions = {}): FastifyAda
     // Close idle keep-alive sockets on shutdown while in-flight requests finish.
     forceCloseConnections: 'idle',
     // One line per request, written by the onResponse hook in configureApp (with the route pattern).
-    disableRequestLogging: true,
+    logController: new LogController({ disableRequestLogging: true }),
   });
 }
 
