@@ -47,6 +47,12 @@ interface ScriptedClient {
   examRelease(lockKey: string, token: string): Promise<number>;
 }
 
+/** ioredis' rejection when `commandTimeout` passes without a reply. */
+const COMMAND_TIMED_OUT = 'Command timed out';
+/** How long to serve from Postgres alone after a Redis command timed out before trying Redis again. */
+const SKIP_AFTER_TIMEOUT_MS = 1_000;
+const MAX_ORPHANED_LOCKS = 10_000;
+
 /** What a submission starts from: the lock (when Redis is up) and the hot state if present. */
 export type Begin =
   | { mode: 'redis'; lockToken: string | null; state: ExamHotState | null }
@@ -65,6 +71,18 @@ export class HotStateStore {
   private heldLocks = 0;
   private fallbackCount = 0;
   private lastWarnAt = 0;
+  /**
+   * Until when to skip Redis after a command timed out. A stalled Redis would otherwise cost every
+   * request one full command timeout per round trip; one probe per interval is enough to notice it is back.
+   */
+  private skipUntil = 0;
+  /**
+   * Locks that a timed-out `SET NX` may still take: a stalled Redis runs the command when it resumes, and
+   * nobody would own the lock it leaves for LOCK_TTL_MS. Released (compare-and-delete) as soon as Redis
+   * answers again. Token → exam id and when the lock would expire on its own anyway.
+   */
+  private readonly orphanedLocks = new Map<string, { examId: string; expiresAt: number }>();
+  private sweepingOrphans = false;
 
   constructor(
     @Inject(REDIS_CLIENT) private readonly redis: RedisClient,
@@ -74,6 +92,8 @@ export class HotStateStore {
     redis.defineCommand('examCommit', { numberOfKeys: 2, lua: COMMIT_SCRIPT });
     redis.defineCommand('examRelease', { numberOfKeys: 1, lua: RELEASE_SCRIPT });
     this.scripted = redis as unknown as ScriptedClient;
+    // A command cut off by a reconnect may have run before the connection dropped.
+    redis.on('ready', () => this.releaseOrphanedLocks());
   }
 
   /** Locks currently held by this process (a gauge, not a scan of Redis). */
@@ -92,6 +112,7 @@ export class HotStateStore {
 
   /** One round trip: try the lock (`SET NX PX`) and read the hot state. */
   async begin(examId: string): Promise<Begin> {
+    if (this.skipping('begin')) return { mode: 'degraded' };
     const token = randomBytes(16).toString('base64url');
     try {
       const results = await this.redis
@@ -103,15 +124,18 @@ export class HotStateStore {
       if (!lock || !state || lock[0] || state[0]) throw lock?.[0] ?? state?.[0] ?? new Error('empty pipeline result');
       const acquired = lock[1] === 'OK';
       if (acquired) this.heldLocks++;
+      if (this.orphanedLocks.size > 0) this.releaseOrphanedLocks();
       return { mode: 'redis', lockToken: acquired ? token : null, state: decodeExamState(state[1] as Buffer | null) };
     } catch (error) {
       this.fallback('begin', error);
+      this.orphanLock(examId, token, true);
       return { mode: 'degraded' };
     }
   }
 
   /** Only the lock (finish): the token, null when someone else holds it, or 'degraded'. */
   async lock(examId: string): Promise<string | null | 'degraded'> {
+    if (this.skipping('lock')) return 'degraded';
     const token = randomBytes(16).toString('base64url');
     try {
       const result = await this.redis.set(examLockKey(examId), token, 'PX', this.config.get('LOCK_TTL_MS'), 'NX');
@@ -120,6 +144,7 @@ export class HotStateStore {
       return token;
     } catch (error) {
       this.fallback('lock', error);
+      this.orphanLock(examId, token, true);
       return 'degraded';
     }
   }
@@ -130,6 +155,7 @@ export class HotStateStore {
    */
   async commit(examId: string, state: ExamHotState | null, lockToken: string | null): Promise<void> {
     if (lockToken) this.heldLocks--;
+    if (this.skipping('commit')) return;
     try {
       await this.scripted.examCommit(
         examStateKey(examId),
@@ -147,6 +173,7 @@ export class HotStateStore {
   async release(examId: string, lockToken: string | null): Promise<void> {
     if (!lockToken) return;
     this.heldLocks--;
+    if (this.skipping('release')) return this.orphanLock(examId, lockToken, false);
     try {
       await this.scripted.examRelease(examLockKey(examId), lockToken);
     } catch (error) {
@@ -157,6 +184,7 @@ export class HotStateStore {
 
   /** Slides the hot state's TTL (GET /v1/exams/:id). */
   async touch(examId: string): Promise<void> {
+    if (this.skipping('touch')) return;
     try {
       await this.redis.expire(examStateKey(examId), this.ttlSeconds);
     } catch (error) {
@@ -186,7 +214,45 @@ export class HotStateStore {
     }
   }
 
+  /** True (and counted as a fallback) while Redis is being skipped after a timeout. */
+  private skipping(operation: string): boolean {
+    if (Date.now() >= this.skipUntil) return false;
+    this.fallbackCount++;
+    this.metrics.redisFallback(operation);
+    return true;
+  }
+
+  /** `releaseNow`: send the release at once (on a stalled connection it queues right behind the SET). */
+  private orphanLock(examId: string, token: string, releaseNow: boolean): void {
+    const now = Date.now();
+    for (const [stale, lock] of this.orphanedLocks) if (lock.expiresAt <= now) this.orphanedLocks.delete(stale);
+    // Bounded: past this, the remaining locks simply expire after LOCK_TTL_MS.
+    if (this.orphanedLocks.size >= MAX_ORPHANED_LOCKS) return;
+    this.orphanedLocks.set(token, { examId, expiresAt: now + this.config.get('LOCK_TTL_MS') });
+    if (releaseNow) void this.releaseOrphanedLock(token);
+  }
+
+  private releaseOrphanedLocks(): void {
+    if (this.sweepingOrphans) return;
+    this.sweepingOrphans = true;
+    void Promise.all([...this.orphanedLocks.keys()].map((token) => this.releaseOrphanedLock(token))).finally(() => {
+      this.sweepingOrphans = false;
+    });
+  }
+
+  private async releaseOrphanedLock(token: string): Promise<void> {
+    const lock = this.orphanedLocks.get(token);
+    if (!lock) return;
+    try {
+      await this.scripted.examRelease(examLockKey(lock.examId), token);
+      this.orphanedLocks.delete(token);
+    } catch {
+      // Still unreachable: retried when the client is ready again (or the lock expires by itself).
+    }
+  }
+
   private fallback(operation: string, error: unknown): void {
+    if (error instanceof Error && error.message === COMMAND_TIMED_OUT) this.skipUntil = Date.now() + SKIP_AFTER_TIMEOUT_MS;
     this.fallbackCount++;
     this.metrics.redisFallback(operation);
     // One warning per 10 s is enough to see an outage without flooding the log on every request.
