@@ -6,6 +6,8 @@ import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fa
 import { LogController } from 'fastify';
 import { AppModule } from './app.module.js';
 import { AllExceptionsFilter } from './common/errors/all-exceptions.filter.js';
+import type { ErrorBody } from './common/errors/api-exception.js';
+import { ErrorCode, HTTP_STATUS_OF } from './common/errors/error-code.js';
 import { setupOpenApi } from './common/http/openapi.js';
 import { createValidationPipe } from './common/http/validation.js';
 import type { LogLevel } from './config/environment.js';
@@ -51,6 +53,8 @@ export function createFastifyAdapter(options: CreateAppOptions = {}): FastifyAda
           },
     // Close idle keep-alive sockets on shutdown while in-flight requests finish.
     forceCloseConnections: 'idle',
+    // Fastify's own drain-time 503 has another body shape; configureApp answers it with ours.
+    return503OnClosing: false,
     // One line per request, written by the onResponse hook in configureApp (with the route pattern).
     logController: new LogController({ disableRequestLogging: true }),
   });
@@ -62,12 +66,23 @@ export function configureApp(app: NestFastifyApplication): NestFastifyApplicatio
   const metrics = app.get(MetricsService);
   app.useGlobalFilters(new AllExceptionsFilter(metrics));
   registerHttpMetrics(app.getHttpAdapter().getInstance(), metrics);
-  // Hand the request id back so a client can quote it when reporting a problem.
+  let draining = false;
+  const unavailable: ErrorBody = {
+    statusCode: HTTP_STATUS_OF[ErrorCode.SERVICE_UNAVAILABLE],
+    code: ErrorCode.SERVICE_UNAVAILABLE,
+    message: 'This instance is shutting down, retry the request',
+  };
   app
     .getHttpAdapter()
     .getInstance()
+    // Shutdown: requests already running finish; new ones (on kept-alive connections) are turned away.
+    .addHook('preClose', async () => {
+      draining = true;
+    })
     .addHook('onRequest', async (request, reply) => {
+      // Hand the request id back so a client can quote it when reporting a problem.
       void reply.header('x-request-id', request.id);
+      if (draining) return reply.code(unavailable.statusCode).header('connection', 'close').send(unavailable);
     })
     // Route pattern (not the raw URL: no ids or tokens), status and duration; the request id comes with request.log.
     .addHook('onResponse', async (request, reply) => {
