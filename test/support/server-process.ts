@@ -10,17 +10,20 @@ export async function freePort(): Promise<number> {
   return port;
 }
 
-/**
- * `node dist/main.js` (the production build) on its own port, sharing the test database and Redis.
- * With `captureLog`, its stdout (the JSON log) is collected into the returned `log` array, line by line.
- */
-export async function spawnServer(
-  options: { logLevel?: string; captureLog?: boolean } = {},
-): Promise<{ url: string; child: ChildProcess; log: string[] }> {
+export interface ServerOptions {
+  logLevel?: string;
+  /** Collect stdout (the JSON log) into the returned `log` array, line by line. */
+  captureLog?: boolean;
+  /** Settings that differ from the test run's environment (another database, Redis, timeouts…). */
+  env?: Record<string, string>;
+}
+
+/** `node dist/main.js` (the production build) on its own port, sharing the test database and Redis by default. */
+export async function spawnServer(options: ServerOptions = {}): Promise<{ url: string; child: ChildProcess; log: string[] }> {
   const port = await freePort();
   const child = spawn(process.execPath, ['dist/main.js'], {
     cwd: PROJECT_ROOT,
-    env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: options.logLevel ?? 'error' },
+    env: { ...process.env, ...options.env, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: options.logLevel ?? 'error' },
     stdio: ['ignore', options.captureLog ? 'pipe' : 'ignore', 'inherit'],
   });
   const log: string[] = [];
@@ -46,7 +49,7 @@ export async function spawnServer(
 }
 
 export async function stopServer(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null) return;
+  if (child.exitCode !== null || child.signalCode !== null) return;
   const exited = new Promise((resolve) => child.once('exit', resolve));
   child.kill('SIGTERM');
   await exited;
