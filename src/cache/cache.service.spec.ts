@@ -306,6 +306,19 @@ describe(CacheService.name, () => {
       expect(await metricText(metrics)).not.toContain('cat_redis_fallbacks_total{operation="cache-read"}');
     });
 
+    it('should load once when concurrent reads straddle the budget (some bypass, some miss)', async () => {
+      const { redis, cache } = build();
+      redis.mode = 'stalled';
+      const loader = countingLoader(() => 'v', BUDGET_MS * 2);
+      const bypassing = cache.getOrLoad(tier, 'bank:1', 'k', loader);
+      await sleep(BUDGET_MS + 10); // the first read gave up on Redis and is loading
+      redis.mode = 'up';
+      const missing = cache.getOrLoad(tier, 'bank:1', 'k', loader);
+      expect(await Promise.all([bypassing, missing])).toEqual(['v', 'v']);
+      expect(loader.calls).toBe(1);
+      expect(cache.stats()).toMatchObject({ bypasses: 1, misses: 1 });
+    });
+
     it('should ignore a reply that arrives after the budget', async () => {
       const { redis, cache } = build();
       let release: (value: [string, string | null]) => void = () => undefined;

@@ -164,7 +164,8 @@ export class CacheService {
    * - A miss joins a load of the same entry started at the same namespace version (and local epoch) only, so
    *   a read after an invalidation never gets content loaded before it.
    * - A bypass (version unknown: Redis down or slow) joins whatever load of the entry is under way since the
-   *   last local invalidation, so an outage does not turn into a stampede on the source.
+   *   last local invalidation, so an outage does not turn into a stampede on the source; a miss joins a bypass
+   *   load of the same epoch as well (reads straddling the budget still load once).
    * - A flight stays joinable until its write-back settles, so a read that missed Redis just before the value
    *   landed joins the finished load instead of starting another.
    */
@@ -179,7 +180,9 @@ export class CacheService {
     const entry = `${tier}\u0000${namespace}\u0000${key}`;
     const epoch = this.localEpochs.get(namespace) ?? 0;
     const current = this.inFlight.get(entry);
-    if (current && current.epoch === epoch && (version === null || current.version === version)) {
+    // A bypass load (version unknown) is joinable by a miss too: the caller's key carries the source version,
+    // so both want the same content, and a Redis slower than the budget for some reads must not double the load.
+    if (current && current.epoch === epoch && (version === null || current.version === null || current.version === version)) {
       return current.promise as Promise<T>;
     }
     const flight: Flight = { version, epoch, promise: run() };
