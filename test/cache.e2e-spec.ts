@@ -121,8 +121,8 @@ describe('CacheService (e2e, real Redis)', () => {
     });
     afterAll(async () => {
       proxy.resume();
-      await proxy.stop();
       await app.close();
+      await proxy.stop();
     });
 
     async function timedRead(namespace: string, value: string) {
