@@ -6,7 +6,8 @@
  * measures, in the same run, two ceilings of this machine at the same concurrency: a Fastify hello-world route
  * and raw `pg` single-row inserts. Prints a Markdown report (docs/benchmarks.md quotes it).
  *
- * Flags: --seconds N (per level, default 10), --levels 16,64,256.
+ * Flags: --seconds N (per level, default 10), --levels 16,64,256, --cpu-prof DIR (V8 CPU profile of the server,
+ * written to DIR when it exits; `node scripts/profile-summary.mjs DIR/*.cpuprofile` summarises it).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -29,6 +30,7 @@ function flag(name: string, fallback: string): string {
 }
 const SECONDS = Number(flag('seconds', '10'));
 const LEVELS = flag('levels', '16,64,256').split(',').map(Number);
+const CPU_PROFILE_DIR = flag('cpu-prof', '');
 
 const agent = new http.Agent({ keepAlive: true, maxSockets: 1024 });
 
@@ -137,7 +139,8 @@ async function main(): Promise<void> {
       stdio: 'ignore',
     });
     const port = await freePort();
-    const server = spawn(process.execPath, ['dist/main.js'], {
+    const profiling = CPU_PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${CPU_PROFILE_DIR}`] : [];
+    const server = spawn(process.execPath, [...profiling, 'dist/main.js'], {
       cwd: ROOT,
       env: {
         ...process.env,
