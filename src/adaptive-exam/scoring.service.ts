@@ -9,6 +9,7 @@ import {
   estimateFromItemParameters,
   MAX_QUADRATURE_POINTS,
   MIN_QUADRATURE_POINTS,
+  thetaScaleProblems,
   validateItemParameters,
 } from './engine/index.js';
 
@@ -27,6 +28,7 @@ export class ScoringService {
     if (prior.sd <= 0) problems.push({ field: 'prior.sd', message: 'must be > 0' });
     const thetaRange: [number, number] = dto.thetaRange ?? [DEFAULT_THETA_RANGE[0], DEFAULT_THETA_RANGE[1]];
     if (thetaRange[0] >= thetaRange[1]) problems.push({ field: 'thetaRange', message: 'lower bound must be less than upper bound' });
+    problems.push(...thetaScaleProblems(thetaRange, prior));
     const quadraturePoints = dto.quadraturePoints ?? DEFAULT_QUADRATURE_POINTS;
     if (quadraturePoints < MIN_QUADRATURE_POINTS || quadraturePoints > MAX_QUADRATURE_POINTS) {
       problems.push({ field: 'quadraturePoints', message: `must be in [${MIN_QUADRATURE_POINTS}, ${MAX_QUADRATURE_POINTS}]` });

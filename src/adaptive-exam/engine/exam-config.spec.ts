@@ -1,4 +1,6 @@
 import { resolveExamConfig, validateExamConfig } from './exam-config.js';
+import { estimateMap } from './estimators.js';
+import { createBankSnapshot } from './bank-snapshot.js';
 
 describe(resolveExamConfig.name, () => {
   it('should fill every default', () => {
@@ -73,6 +75,21 @@ describe(validateExamConfig.name, () => {
       resolveExamConfig({ startTheta: 5, selection: { contentBalance: { a: 0.7, b: 0.6 } } }),
     ).map((p) => p.field);
     expect(fields).toEqual(['startTheta', 'selection.contentBalance']);
+  });
+
+  it('should keep θ on the scale the estimators are built for: |θ| ≤ 20, prior SD ≥ 0.01', () => {
+    const fields = (input: Parameters<typeof resolveExamConfig>[0]) => validateExamConfig(resolveExamConfig(input)).map((p) => p.field);
+    expect(fields({ thetaRange: [-20, 20], prior: { mean: 20, sd: 0.01 }, startTheta: 0 })).toEqual([]);
+    expect(fields({ thetaRange: [-1e300, 1e300], startTheta: 0 })).toEqual(['thetaRange']);
+    expect(fields({ prior: { mean: 25, sd: 1 }, thetaRange: [-4, 4], startTheta: 0 })).toEqual(['prior.mean']);
+    expect(fields({ prior: { mean: 0, sd: 1e-300 } })).toEqual(['prior.sd']);
+  });
+
+  it('should estimate finitely at the edges of the accepted scale', () => {
+    const bank = createBankSnapshot([{ a: 1, b: 0 }, { a: 1.5, b: 1 }]);
+    const estimate = estimateMap(bank, Int32Array.of(0, 1), Uint8Array.of(1, 0), { thetaRange: [-20, 20], prior: { mean: 20, sd: 0.01 } });
+    expect(Number.isFinite(estimate.theta)).toBe(true);
+    expect(Number.isFinite(estimate.se)).toBe(true);
   });
 
   it('should reject an unknown estimator', () => {

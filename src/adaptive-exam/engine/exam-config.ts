@@ -48,6 +48,25 @@ export type ExamConfigInput = Partial<Omit<ExamConfig, 'prior' | 'selection'>> &
 
 export type ConfigProblem = FieldProblem;
 
+/**
+ * The θ scale the estimators are built for. A wider thetaRange makes the MAP/MLE bracketing scan (steps of 0.2)
+ * arbitrarily long and overflows EAP's grid; a prior mean far outside it, or a prior SD too narrow, underflows
+ * every EAP weight. Either way θ becomes NaN or the process spins.
+ */
+export const MAX_ABS_THETA = 20;
+export const MIN_PRIOR_SD = 0.01;
+
+/** Bounds of thetaRange and the prior on the θ scale (finiteness and order are checked by the caller). */
+export function thetaScaleProblems(thetaRange: readonly [number, number], prior: NormalPrior): ConfigProblem[] {
+  const problems: ConfigProblem[] = [];
+  const outside = (value: number) => Number.isFinite(value) && Math.abs(value) > MAX_ABS_THETA;
+  const scale = `[-${MAX_ABS_THETA}, ${MAX_ABS_THETA}]`;
+  if (outside(thetaRange[0]) || outside(thetaRange[1])) problems.push({ field: 'thetaRange', message: `must lie within ${scale}` });
+  if (outside(prior.mean)) problems.push({ field: 'prior.mean', message: `must lie within ${scale}` });
+  if (prior.sd > 0 && prior.sd < MIN_PRIOR_SD) problems.push({ field: 'prior.sd', message: `must be at least ${MIN_PRIOR_SD}` });
+  return problems;
+}
+
 /** Fills every default. Does not validate: call `validateExamConfig` on the result. */
 export function resolveExamConfig(input: ExamConfigInput = {}): ExamConfig {
   const prior: NormalPrior = {
@@ -93,6 +112,8 @@ export function validateExamConfig(config: ExamConfig): ConfigProblem[] {
   const rangeIsNumeric = isFiniteNumber(lo) && isFiniteNumber(hi);
   if (!rangeIsNumeric) add('thetaRange', 'must be two finite numbers [lo, hi]');
   else if (lo >= hi) add('thetaRange', 'lower bound must be less than upper bound');
+
+  problems.push(...thetaScaleProblems(config.thetaRange, config.prior));
 
   const points = config.quadraturePoints;
   if (!Number.isInteger(points) || points < MIN_QUADRATURE_POINTS || points > MAX_QUADRATURE_POINTS) {

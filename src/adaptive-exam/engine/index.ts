@@ -48,9 +48,12 @@ export {
 export { DEFAULT_STOPPING_RULE, STOP_REASONS, checkStopping, type StopReason, type StoppingRule } from './stopping.js';
 export {
   ESTIMATORS,
+  MAX_ABS_THETA,
   MAX_QUADRATURE_POINTS,
+  MIN_PRIOR_SD,
   MIN_QUADRATURE_POINTS,
   resolveExamConfig,
+  thetaScaleProblems,
   validateExamConfig,
   type ConfigProblem,
   type ExamConfig,
