@@ -1,5 +1,5 @@
 import { Type } from 'class-transformer';
-import { ArrayMaxSize, ArrayMinSize, IsArray, IsIn, IsInt, IsNumber, IsOptional, ValidateNested } from 'class-validator';
+import { ArrayMaxSize, ArrayMinSize, IsArray, IsIn, IsInt, IsNumber, IsObject, IsOptional, ValidateNested } from 'class-validator';
 import { ESTIMATORS, type EstimatorName } from '../engine/index.js';
 import { FINITE } from './item-parameters.dto.js';
 
@@ -21,6 +21,7 @@ export class EstimationOptionsDto {
   estimator?: EstimatorName;
 
   @IsOptional()
+  @IsObject()
   @ValidateNested()
   @Type(() => PriorDto)
   prior?: PriorDto;

@@ -62,6 +62,7 @@ export class ExamConfigDto extends EstimationOptionsDto {
   startTheta?: number | typeof LAST_PROFICIENCY;
 
   @IsOptional()
+  @IsObject()
   @ValidateNested()
   @Type(() => SelectionDto)
   selection?: SelectionDto;
@@ -90,6 +91,7 @@ export class StartExamDto {
   candidateId!: string;
 
   @IsOptional()
+  @IsObject()
   @ValidateNested()
   @Type(() => ExamConfigDto)
   config?: ExamConfigDto;

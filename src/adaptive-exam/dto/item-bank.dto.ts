@@ -12,6 +12,7 @@ import {
   Matches,
   Max,
   Min,
+  ValidateBy,
   ValidateIf,
   ValidateNested,
 } from 'class-validator';
@@ -124,6 +125,22 @@ export class UpdateItemDto {
   enabled?: boolean;
 }
 
+/** Ordinals are Postgres integers: a larger cursor was never returned as nextCursor (and would fail in the query). */
+const MAX_ORDINAL = 2_147_483_647;
+
+const CURSOR_MESSAGE = 'cursor must be a value returned as nextCursor';
+
+function IsOrdinalInRange(): PropertyDecorator {
+  return ValidateBy({
+    name: 'isOrdinalInRange',
+    validator: {
+      // The format is @Matches' business; this only bounds a well-formed cursor.
+      validate: (value: unknown) => typeof value !== 'string' || !/^\d+$/.test(value) || Number(value) <= MAX_ORDINAL,
+      defaultMessage: () => CURSOR_MESSAGE,
+    },
+  });
+}
+
 export class ListItemsQuery {
   @IsOptional()
   @Transform(({ value }: { value: unknown }) => (typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value))
@@ -134,6 +151,7 @@ export class ListItemsQuery {
 
   /** Opaque to clients; it is the last ordinal of the previous page. */
   @IsOptional()
-  @Matches(/^\d{1,10}$/, { message: 'cursor must be a value returned as nextCursor' })
+  @Matches(/^\d{1,10}$/, { message: CURSOR_MESSAGE })
+  @IsOrdinalInRange()
   cursor?: string;
 }
