@@ -1,13 +1,15 @@
 import 'reflect-metadata';
 import { randomUUID } from 'node:crypto';
+import { STATUS_CODES } from 'node:http';
+import type { Socket } from 'node:net';
 import { ConsoleLogger, type LogLevel as NestLogLevel } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
-import { LogController } from 'fastify';
+import { type ConnectionError, type FastifyError, type FastifyReply, type FastifyRequest, LogController } from 'fastify';
 import { AppModule } from './app.module.js';
 import { AllExceptionsFilter } from './common/errors/all-exceptions.filter.js';
 import type { ErrorBody } from './common/errors/api-exception.js';
-import { ErrorCode, HTTP_STATUS_OF } from './common/errors/error-code.js';
+import { ErrorCode, errorCodeForStatus, HTTP_STATUS_OF } from './common/errors/error-code.js';
 import { setupOpenApi } from './common/http/openapi.js';
 import { createValidationPipe } from './common/http/validation.js';
 import type { LogLevel } from './config/environment.js';
@@ -36,6 +38,42 @@ export function createLogger(level: LogLevel): ConsoleLogger {
   return new ConsoleLogger({ json: true, colors: false, logLevels: NEST_LEVELS[level] });
 }
 
+const CLIENT_ERRORS: Record<string, { statusCode: number; message: string }> = {
+  ERR_HTTP_REQUEST_TIMEOUT: { statusCode: 408, message: 'The request was not received in time' },
+  HPE_HEADER_OVERFLOW: { statusCode: 431, message: 'Request headers are too large' },
+};
+
+/**
+ * Requests Node's HTTP parser rejects (broken framing, garbage bytes, oversized headers) never reach Nest's
+ * filter: they get the same error shape here, with the statuses Fastify's default handler uses.
+ */
+function clientErrorHandler(error: ConnectionError, socket: Socket): void {
+  if (error.code === 'ECONNRESET' || socket.destroyed) return;
+  const { statusCode, message } = CLIENT_ERRORS[error.code] ?? { statusCode: 400, message: 'Malformed HTTP request' };
+  const body = JSON.stringify({ statusCode, code: errorCodeForStatus(statusCode), message });
+  if (socket.writable) {
+    socket.write(
+      `HTTP/1.1 ${statusCode} ${STATUS_CODES[statusCode]}\r\nContent-Length: ${Buffer.byteLength(body)}\r\n` +
+        `Content-Type: application/json; charset=utf-8\r\nConnection: close\r\n\r\n${body}`,
+    );
+  }
+  socket.destroy(error);
+}
+
+const FRAMEWORK_ERROR_MESSAGES: Record<string, string> = {
+  FST_ERR_MAX_PARAM_LENGTH: 'A path parameter is too long to be an id',
+  FST_ERR_BAD_URL: 'The path is not valid URL encoding',
+};
+
+/**
+ * The router rejects a path parameter too long for it, or not valid percent-encoding, before any route (so before
+ * Nest's filter): a 400 VALIDATION_FAILED, as the UUID pipes would have answered.
+ */
+function frameworkErrors(error: FastifyError, _request: FastifyRequest, reply: FastifyReply): void {
+  const message = FRAMEWORK_ERROR_MESSAGES[error.code] ?? 'Bad request';
+  void reply.code(400).send({ statusCode: 400, code: ErrorCode.VALIDATION_FAILED, message });
+}
+
 export function createFastifyAdapter(options: CreateAppOptions = {}): FastifyAdapter {
   const logLevel = (process.env.LOG_LEVEL ?? 'info') as LogLevel;
   return new FastifyAdapter({
@@ -53,6 +91,8 @@ export function createFastifyAdapter(options: CreateAppOptions = {}): FastifyAda
           },
     // Close idle keep-alive sockets on shutdown while in-flight requests finish.
     forceCloseConnections: 'idle',
+    clientErrorHandler,
+    frameworkErrors,
     // Fastify's own drain-time 503 has another body shape; configureApp answers it with ours.
     return503OnClosing: false,
     // One line per request, written by the onResponse hook in configureApp (with the route pattern).
