@@ -2,7 +2,7 @@ import type { ChildProcess } from 'node:child_process';
 import { spawnServer, stopServer } from '../support/server-process.js';
 import { TcpProxy } from '../support/tcp-proxy.js';
 import { POSTGRES_ADMIN_URL } from '../setup/test-env.js';
-import { CandidatePool, call, createBank, createFaultDatabase, verifyExams } from './support/fault-harness.js';
+import { CandidatePool, call, createBank, createFaultDatabase, query, verifyExams } from './support/fault-harness.js';
 import { RedisServer } from './support/redis-server.js';
 
 const LOCK_TTL_MS = 300;
@@ -92,23 +92,12 @@ describe('Postgres faults', () => {
     const outcomes = replies.map((r) => (r.status === 200 ? '200' : `${r.status} ${r.body.code}`)).sort();
     expect(outcomes).toEqual(['200', '409 ALREADY_ANSWERED']);
     const winner = replies.find((r) => r.status === 200)!;
-    const { rows } = await query('SELECT answer FROM response WHERE session_id = $1', [examId]);
+    const { rows } = await query(database.url, 'SELECT answer FROM response WHERE session_id = $1', [examId]);
     expect(rows).toHaveLength(1);
     expect(rows[0].answer).toBe(winner === replies[0] ? correct : wrong);
     // The winner's request, repeated, is a replay that records nothing new.
     const replay = await submit(rows[0].answer);
     expect(replay).toEqual({ status: 200, body: winner.body });
-    expect((await query('SELECT count(*)::int AS n FROM response WHERE session_id = $1', [examId])).rows[0].n).toBe(1);
+    expect((await query(database.url, 'SELECT count(*)::int AS n FROM response WHERE session_id = $1', [examId])).rows[0].n).toBe(1);
   });
-
-  async function query(sql: string, params: unknown[]) {
-    const pg = (await import('pg')).default;
-    const client = new pg.Client({ connectionString: database.url });
-    await client.connect();
-    try {
-      return await client.query(sql, params);
-    } finally {
-      await client.end();
-    }
-  }
 });

@@ -1,6 +1,7 @@
 import type { ChildProcess } from 'node:child_process';
 import type { Redis } from 'ioredis';
 import { spawnServer, stopServer } from '../support/server-process.js';
+import { ADMIN } from '../support/exam-fixtures.js';
 import { CandidatePool, call, createBank, createFaultDatabase, eventually, verifyExams } from './support/fault-harness.js';
 import { RedisServer } from './support/redis-server.js';
 
@@ -60,6 +61,12 @@ describe('Redis faults under load', () => {
     await redis.kill();
     await pool.untilAcknowledged(150); // on Postgres alone
     await redis.restart();
+    // The service reconnects on its own (backing off up to 2 s); from then on it writes hot state again.
+    await eventually(
+      async () => (await call(server.url, 'GET', '/v1/admin/stats', { headers: ADMIN })).body?.redis?.connected === true,
+      10_000,
+      'the service to reconnect to Redis',
+    );
     const answeredAtRestart = new Map(pool.exams.map((exam) => [exam.examId, exam.acks.length]));
     await pool.untilAcknowledged(100);
     pool.stop();

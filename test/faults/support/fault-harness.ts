@@ -252,6 +252,17 @@ export async function verifyExams(databaseUrlOfRun: string, exams: CandidateExam
   }
 }
 
+/** One query on a database of the run (its own connection, closed afterwards). */
+export async function query(url: string, sql: string, params: unknown[] = []): Promise<pg.QueryResult> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    return await client.query(sql, params);
+  } finally {
+    await client.end();
+  }
+}
+
 /** Polls until `condition` holds (or fails after `timeoutMs`). */
 export async function eventually(condition: () => Promise<boolean> | boolean, timeoutMs = 10_000, what = 'condition'): Promise<void> {
   const deadline = Date.now() + timeoutMs;
