@@ -38,6 +38,16 @@ export class PrismaService extends PrismaClient implements OnModuleInit, OnAppli
     this.logger.log('Connected to Postgres');
   }
 
+  /**
+   * A named prepared statement on the same pool, for the hot statements that are raw SQL anyway (the answer
+   * write): Postgres parses it once per connection instead of on every call, and the call skips Prisma's
+   * query pipeline. Errors are the pg driver's (SQLSTATE in `code`), not Prisma's.
+   */
+  async preparedQuery<Row>(name: string, text: string, values: unknown[]): Promise<Row[]> {
+    const result = await this.pool.query({ name, text, values });
+    return result.rows as Row[];
+  }
+
   async onApplicationShutdown(): Promise<void> {
     await this.$disconnect();
     await this.pool.end();

@@ -77,12 +77,51 @@ export interface TouchedExam {
 const UNIQUE_VIOLATION = '23505';
 
 /**
+ * The answer write: one statement, so one round trip and one implicit transaction. The optimistic version
+ * check, the idle-expiry check and (when Redis is unavailable) a per-exam advisory lock guard the UPDATE; the
+ * response row and, on the last answer, the proficiency are written only if the UPDATE matched.
+ * $1 advisoryLock, $2 examId, $3 theta, $4 se, $5 nextItem, $6 status, $7 stopReason, $8 done,
+ * $9 expectedVersion, $10 ttlSeconds, $11 itemId, $12 answer, $13 correct.
+ */
+const RECORD_ANSWER_SQL = `
+  WITH lk AS MATERIALIZED (
+    SELECT CASE WHEN $1::boolean THEN pg_try_advisory_xact_lock(hashtext($2::text)) ELSE true END AS ok
+  ),
+  upd AS (
+    UPDATE exam_session
+       SET theta = $3::float8, se = $4::float8, answered = answered + 1,
+           current_item = $5::int, version = version + 1, last_activity_at = now(),
+           status = $6::"ExamStatus", stop_reason = $7::varchar,
+           completed_at = CASE WHEN $8::boolean THEN now() ELSE NULL END
+     WHERE id = $2::uuid AND version = $9::int AND status = 'ACTIVE'
+       AND last_activity_at > now() - make_interval(secs => $10::float8)
+       AND (SELECT ok FROM lk)
+    RETURNING id, version, candidate_id, bank_id, last_activity_at
+  ),
+  ins AS (
+    INSERT INTO response (session_id, seq, item_id, answer, correct, theta_after, se_after)
+    SELECT id, version, $11::uuid, $12::varchar, $13::boolean, $3::float8, $4::float8
+      FROM upd
+    RETURNING seq
+  ),
+  prof AS (
+    INSERT INTO proficiency (candidate_id, bank_id, theta, se, session_id, updated_at)
+    SELECT candidate_id, bank_id, $3::float8, $4::float8, id, now() FROM upd WHERE $8::boolean
+    ON CONFLICT (candidate_id, bank_id) DO UPDATE
+       SET theta = EXCLUDED.theta, se = EXCLUDED.se, session_id = EXCLUDED.session_id, updated_at = EXCLUDED.updated_at
+    RETURNING 1
+  )
+  SELECT lk.ok AS "locked", upd.version, upd.last_activity_at AS "lastActivityAt"
+    FROM lk LEFT JOIN upd ON true LEFT JOIN ins ON true`;
+
+/**
  * A float8 parameter as exact text. Prisma's raw-query serialisation rounds doubles to 16 significant
  * digits; the shortest round-trip string keeps θ bit for bit (replayed bodies must equal the originals).
  */
 export const f8 = (value: number): string => String(value);
 
 function isUniqueViolation(error: unknown): boolean {
+  if ((error as { code?: unknown } | null)?.code === UNIQUE_VIOLATION) return true; // pg driver error
   if (error instanceof Prisma.PrismaClientKnownRequestError) {
     if (error.code === 'P2002') return true;
     const meta = error.meta as { code?: string; driverAdapterError?: { cause?: { originalCode?: string; kind?: string } } } | undefined;
@@ -154,38 +193,25 @@ export class ExamSessionRepository {
   async recordAnswer(write: AnswerWrite): Promise<AnswerWriteResult> {
     const status: ExamStatusName = write.done ? 'COMPLETED' : 'ACTIVE';
     try {
-      const rows = await this.prisma.$queryRaw<{ locked: boolean; version: number | null; lastActivityAt: Date | null }[]>`
-        WITH lk AS MATERIALIZED (
-          SELECT CASE WHEN ${write.advisoryLock}::boolean
-                      THEN pg_try_advisory_xact_lock(hashtext(${write.examId}::text)) ELSE true END AS ok
-        ),
-        upd AS (
-          UPDATE exam_session
-             SET theta = ${f8(write.theta)}::float8, se = ${f8(write.se)}::float8, answered = answered + 1,
-                 current_item = ${write.nextItem}::int, version = version + 1, last_activity_at = now(),
-                 status = ${status}::"ExamStatus", stop_reason = ${write.stopReason}::varchar,
-                 completed_at = CASE WHEN ${write.done}::boolean THEN now() ELSE NULL END
-           WHERE id = ${write.examId}::uuid AND version = ${write.expectedVersion}::int AND status = 'ACTIVE'
-             AND last_activity_at > now() - make_interval(secs => ${write.ttlSeconds}::float8)
-             AND (SELECT ok FROM lk)
-          RETURNING id, version, candidate_id, bank_id, last_activity_at
-        ),
-        ins AS (
-          INSERT INTO response (session_id, seq, item_id, answer, correct, theta_after, se_after)
-          SELECT id, version, ${write.itemId}::uuid, ${write.answer}::varchar, ${write.correct}::boolean,
-                 ${f8(write.theta)}::float8, ${f8(write.se)}::float8
-            FROM upd
-          RETURNING seq
-        ),
-        prof AS (
-          INSERT INTO proficiency (candidate_id, bank_id, theta, se, session_id, updated_at)
-          SELECT candidate_id, bank_id, ${f8(write.theta)}::float8, ${f8(write.se)}::float8, id, now() FROM upd WHERE ${write.done}::boolean
-          ON CONFLICT (candidate_id, bank_id) DO UPDATE
-             SET theta = EXCLUDED.theta, se = EXCLUDED.se, session_id = EXCLUDED.session_id, updated_at = EXCLUDED.updated_at
-          RETURNING 1
-        )
-        SELECT lk.ok AS "locked", upd.version, upd.last_activity_at AS "lastActivityAt"
-          FROM lk LEFT JOIN upd ON true LEFT JOIN ins ON true`;
+      const rows = await this.prisma.preparedQuery<{ locked: boolean; version: number | null; lastActivityAt: Date | null }>(
+        'record-answer',
+        RECORD_ANSWER_SQL,
+        [
+          write.advisoryLock,
+          write.examId,
+          f8(write.theta),
+          f8(write.se),
+          write.nextItem,
+          status,
+          write.stopReason,
+          write.done,
+          write.expectedVersion,
+          write.ttlSeconds,
+          write.itemId,
+          write.answer,
+          write.correct,
+        ],
+      );
       const row = rows[0];
       if (!row?.locked) return { outcome: 'locked' };
       if (row.version === null || row.lastActivityAt === null) return { outcome: 'rejected' };
