@@ -192,10 +192,13 @@ export class ExamsService {
           if (result.outcome === 'committed') {
             this.metrics.answerAccepted(step.done);
             const next: ExamHotState = { version: result.version, theta: step.theta, se: step.se, currentItem: step.nextItemIndex, history };
-            // Written only after the commit; a finished exam leaves Redis.
-            await this.hotState.commit(examId, step.done ? null : next, lockToken);
-            lockToken = null;
-            const item = step.nextItemIndex === null ? null : await this.requireItem(exam.bankId, step.nextItemIndex);
+            // Written only after the commit; a finished exam leaves Redis. The next item is read meanwhile.
+            const committing = this.hotState.commit(examId, step.done ? null : next, lockToken);
+            lockToken = null; // released by the commit
+            const [item] = await Promise.all([
+              step.nextItemIndex === null ? null : this.requireItem(exam.bankId, step.nextItemIndex),
+              committing,
+            ]);
             return {
               answered: history.length,
               theta: step.theta,
