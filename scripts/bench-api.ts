@@ -6,7 +6,9 @@
  * measures, in the same run, two ceilings of this machine at the same concurrency: a Fastify hello-world route
  * and raw `pg` single-row inserts. Prints a Markdown report (docs/benchmarks.md quotes it).
  *
- * Flags: --seconds N (per level, default 10), --levels 16,64,256, --cpu-prof DIR (V8 CPU profile of the server,
+ * Flags: --seconds N (per level, default 10), --levels 16,64,256, --active-exams N (held open for the
+ * flat-latency check, default 10000), --instances N (server processes behind a round-robin client, default 1),
+ * --cpu-prof DIR (V8 CPU profile of the server,
  * written to DIR when it exits; `node scripts/profile-summary.mjs DIR/*.cpuprofile` summarises it).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -16,6 +18,7 @@ import net from 'node:net';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { execFileSync } from 'node:child_process';
+import { readFileSync, readdirSync } from 'node:fs';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 
@@ -31,6 +34,8 @@ function flag(name: string, fallback: string): string {
 const SECONDS = Number(flag('seconds', '10'));
 const LEVELS = flag('levels', '16,64,256').split(',').map(Number);
 const CPU_PROFILE_DIR = flag('cpu-prof', '');
+const ACTIVE_EXAMS = Number(flag('active-exams', '10000'));
+const INSTANCES = Number(flag('instances', '1'));
 
 const agent = new http.Agent({ keepAlive: true, maxSockets: 1024 });
 
@@ -76,6 +81,50 @@ function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 }
 
+/** CPU seconds (user + system) a process has used, from /proc (Linux); 0 when it is gone. */
+function cpuSecondsOf(pid: number): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100; // utime + stime, in USER_HZ (100 on Linux)
+  } catch {
+    return 0;
+  }
+}
+
+/** Pids whose command line starts with `name` (postgres backends, redis-server). */
+function pidsOf(name: string): number[] {
+  const pids: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const cmdline = readFileSync(`/proc/${entry}/cmdline`, 'utf8');
+      if (cmdline.startsWith(name)) pids.push(Number(entry));
+    } catch {
+      // exited meanwhile
+    }
+  }
+  return pids;
+}
+
+/** Where the machine's CPU goes during a level: the server, Postgres (all backends), Redis and this load generator. */
+function cpuMeter(serverPids: number[]) {
+  const sample = () => ({
+    server: serverPids.reduce((sum, pid) => sum + cpuSecondsOf(pid), 0),
+    postgres: pidsOf('postgres').reduce((sum, pid) => sum + cpuSecondsOf(pid), 0),
+    redis: pidsOf('redis-server').reduce((sum, pid) => sum + cpuSecondsOf(pid), 0),
+    client: (process.cpuUsage().user + process.cpuUsage().system) / 1e6,
+    at: performance.now(),
+  });
+  const start = sample();
+  return () => {
+    const end = sample();
+    const wall = (end.at - start.at) / 1000;
+    const share = (key: 'server' | 'postgres' | 'redis' | 'client') => (end[key] - start[key]) / wall;
+    return { server: share('server'), postgres: share('postgres'), redis: share('redis'), client: share('client') };
+  };
+}
+type CpuShares = ReturnType<ReturnType<typeof cpuMeter>>;
+
 interface LevelResult {
   concurrency: number;
   perSecond: number;
@@ -87,9 +136,13 @@ interface LevelResult {
 }
 
 /** Runs `worker` in C parallel loops for the duration; each call returns the latencies it measured. */
-async function runLevel(concurrency: number, worker: (deadline: number, record: (ms: number) => void) => Promise<number>): Promise<LevelResult> {
+async function runLevel(
+  concurrency: number,
+  worker: (deadline: number, record: (ms: number) => void) => Promise<number>,
+  seconds = SECONDS,
+): Promise<LevelResult> {
   const latencies: number[] = [];
-  const deadline = performance.now() + SECONDS * 1000;
+  const deadline = performance.now() + seconds * 1000;
   const started = performance.now();
   const errors = await Promise.all(Array.from({ length: concurrency }, () => worker(deadline, (ms) => latencies.push(ms))));
   const elapsed = (performance.now() - started) / 1000;
@@ -138,35 +191,46 @@ async function main(): Promise<void> {
       env: { ...process.env, DATABASE_URL: dbUrl.toString() },
       stdio: 'ignore',
     });
-    const port = await freePort();
     const profiling = CPU_PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${CPU_PROFILE_DIR}`] : [];
-    const server = spawn(process.execPath, [...profiling, 'dist/main.js'], {
-      cwd: ROOT,
-      env: {
-        ...process.env,
-        NODE_ENV: 'production',
-        PORT: String(port),
-        HOST: '127.0.0.1',
-        DATABASE_URL: dbUrl.toString(),
-        DATABASE_POOL_SIZE: process.env.DATABASE_POOL_SIZE ?? '10',
-        REDIS_URL,
-        REDIS_KEY_PREFIX: prefix,
-        ADMIN_API_KEY: ADMIN_KEY,
-        LOG_LEVEL: 'warn',
-        SESSION_SWEEP_INTERVAL_MS: '0',
-      },
-      stdio: ['ignore', 'ignore', 'inherit'],
-    });
-    children.push(server);
-    const base = `http://127.0.0.1:${port}`;
-    for (let i = 0; i < 100; i++) {
-      try {
-        if ((await call(base, 'GET', '/health/live')).status === 200) break;
-      } catch {
-        /* starting */
-      }
-      await new Promise((r) => setTimeout(r, 100));
+    const servers: ChildProcess[] = [];
+    const bases: string[] = [];
+    for (let n = 0; n < INSTANCES; n++) {
+      const port = await freePort();
+      const server = spawn(process.execPath, [...profiling, 'dist/main.js'], {
+        cwd: ROOT,
+        env: {
+          ...process.env,
+          NODE_ENV: 'production',
+          PORT: String(port),
+          HOST: '127.0.0.1',
+          DATABASE_URL: dbUrl.toString(),
+          DATABASE_POOL_SIZE: process.env.DATABASE_POOL_SIZE ?? '10',
+          REDIS_URL,
+          REDIS_KEY_PREFIX: prefix,
+          ADMIN_API_KEY: ADMIN_KEY,
+          LOG_LEVEL: 'warn',
+          SESSION_SWEEP_INTERVAL_MS: '0',
+        },
+        stdio: ['ignore', 'ignore', 'inherit'],
+      });
+      children.push(server);
+      servers.push(server);
+      bases.push(`http://127.0.0.1:${port}`);
     }
+    for (const url of bases) {
+      for (let i = 0; i < 100; i++) {
+        try {
+          if ((await call(url, 'GET', '/health/live')).status === 200) break;
+        } catch {
+          /* starting */
+        }
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    }
+    const base = bases[0]!;
+    // Requests alternate between the instances (a round-robin load balancer).
+    let turn = 0;
+    const next = () => bases[turn++ % bases.length]!;
     const adminHeaders = { 'x-api-key': ADMIN_KEY };
     const bank = await call(base, 'POST', '/v1/item-banks', { name: 'bench' }, adminHeaders);
     await call(base, 'POST', `/v1/item-banks/${bank.body.id}/items`, { items: makeItems(1000) }, adminHeaders);
@@ -181,7 +245,7 @@ async function main(): Promise<void> {
     const candidate = (deadline: number, record: (ms: number) => void) => async () => {
       let errors = 0;
       while (performance.now() < deadline) {
-        const started = await call(base, 'POST', '/v1/exams', {
+        const started = await call(next(), 'POST', '/v1/exams', {
           bankId: bank.body.id,
           candidateId: randomBytes(6).toString('hex'),
           config: { maxItems: 20, seThreshold: 0 },
@@ -194,7 +258,7 @@ async function main(): Promise<void> {
         let item = started.body.item as { id: string } | null;
         while (item && performance.now() < deadline) {
           const t0 = performance.now();
-          const res = await call(base, 'POST', `/v1/exams/${started.body.examId}/answers`, { itemId: item.id, answer: Math.random() < 0.6 ? 'A' : 'B' }, auth);
+          const res = await call(next(), 'POST', `/v1/exams/${started.body.examId}/answers`, { itemId: item.id, answer: Math.random() < 0.6 ? 'A' : 'B' }, auth);
           if (res.status !== 200) {
             errors++;
             break;
@@ -206,17 +270,42 @@ async function main(): Promise<void> {
       return errors;
     };
 
-    const api: (LevelResult & { txPerAnswer: number })[] = [];
-    for (const c of LEVELS) {
-      const before = await commits();
-      const result = await runLevel(c, (deadline, record) => candidate(deadline, record)());
-      const after = await commits();
-      api.push({ ...result, txPerAnswer: (after - before) / Math.max(1, result.count) });
-    }
-
-    // Redis bytes per active exam: open exams on a fresh prefix scan (this run's prefix only).
     const redis = new Redis(REDIS_URL);
     cleanups.push(() => redis.quit());
+    const redisCommands = async () => Number(/total_commands_processed:(\d+)/.exec(await redis.info('stats'))![1]);
+
+    type ApiLevel = LevelResult & { txPerAnswer: number; redisCommandsPerAnswer: number; cpu: CpuShares };
+    const measureLevel = async (c: number): Promise<ApiLevel> => {
+      const [txBefore, redisBefore] = [await commits(), await redisCommands()];
+      const meter = cpuMeter(servers.map((server) => server.pid!));
+      const result = await runLevel(c, (deadline, record) => candidate(deadline, record)());
+      const cpu = meter();
+      const [txAfter, redisAfter] = [await commits(), await redisCommands()];
+      const perAnswer = (delta: number) => delta / Math.max(1, result.count);
+      return { ...result, txPerAnswer: perAnswer(txAfter - txBefore), redisCommandsPerAnswer: perAnswer(redisAfter - redisBefore - 2), cpu };
+    };
+    // Warm-up (not reported): the JIT, the pools and the item cache settle before anything is measured.
+    await measureLevel(64);
+    const api: ApiLevel[] = [];
+    for (const c of LEVELS) api.push(await measureLevel(c));
+
+    // Flat latency with many exams open: hold ACTIVE_EXAMS more active exams (hot state in Redis, rows in
+    // Postgres), then measure C = 64 again.
+    const memoryBefore = Number(/used_memory:(\d+)/.exec(await redis.info('memory'))![1]);
+    let opened = 0;
+    await Promise.all(
+      Array.from({ length: 64 }, async () => {
+        while (opened < ACTIVE_EXAMS) {
+          opened++;
+          const res = await call(base, 'POST', '/v1/exams', { bankId: bank.body.id, candidateId: `held-${opened}`, config: { maxItems: 20, seThreshold: 0 } });
+          if (res.status !== 201) throw new Error(`could not open exam: ${res.status}`);
+        }
+      }),
+    );
+    const memoryAfter = Number(/used_memory:(\d+)/.exec(await redis.info('memory'))![1]);
+    const withActive = await measureLevel(64);
+
+    // Redis bytes per active exam: open exams on a fresh prefix scan (this run's prefix only).
     const open = await Promise.all(
       Array.from({ length: 50 }, async () => {
         const s = await call(base, 'POST', '/v1/exams', { bankId: bank.body.id, candidateId: 'mem', config: { maxItems: 40, seThreshold: 0 } });
@@ -282,15 +371,28 @@ async function main(): Promise<void> {
     const f = (n: number, d = 1) => n.toFixed(d);
     const lines = [
       `Machine: ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}; load generator on the same machine.`,
-      `Run: \`npm run bench:api -- --seconds ${SECONDS} --levels ${LEVELS.join(',')}\`, 1,000-item 2PL bank, 20-item exams, pool ${process.env.DATABASE_POOL_SIZE ?? 10}.`,
+      `Run: \`npm run bench:api -- --seconds ${SECONDS} --levels ${LEVELS.join(',')} --active-exams ${ACTIVE_EXAMS} --instances ${INSTANCES}\`, 1,000-item 2PL bank, 20-item exams, pool ${process.env.DATABASE_POOL_SIZE ?? 10} per instance.`,
       '',
-      '| C | answers/s | p50 ms | p95 ms | p99 ms | errors | Postgres tx per answer | Fastify hello req/s | ratio | pg inserts/s | ratio |',
-      '| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+      '| C | answers/s | p50 ms | p95 ms | p99 ms | errors | Postgres tx per answer | Redis commands per answer (incl. inside scripts) | Fastify hello req/s | ratio | pg inserts/s | ratio |',
+      '| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
       ...api.map((r, i) => {
         const h = helloResults[i]!;
         const p = insertResults[i]!;
-        return `| ${r.concurrency} | ${f(r.perSecond, 0)} | ${f(r.p50)} | ${f(r.p95)} | ${f(r.p99)} | ${r.errors} | ${f(r.txPerAnswer, 2)} | ${f(h.perSecond, 0)} | ${f(r.perSecond / h.perSecond, 2)} | ${f(p.perSecond, 0)} | ${f(r.perSecond / p.perSecond, 2)} |`;
+        return `| ${r.concurrency} | ${f(r.perSecond, 0)} | ${f(r.p50)} | ${f(r.p95)} | ${f(r.p99)} | ${r.errors} | ${f(r.txPerAnswer, 2)} | ${f(r.redisCommandsPerAnswer, 2)} | ${f(h.perSecond, 0)} | ${f(r.perSecond / h.perSecond, 2)} | ${f(p.perSecond, 0)} | ${f(r.perSecond / p.perSecond, 2)} |`;
       }),
+      '',
+      'CPU during each level, in cores (this machine has ' + os.cpus().length + '):',
+      '',
+      '| C | server | Postgres | Redis | load generator | total |',
+      '| ---: | ---: | ---: | ---: | ---: | ---: |',
+      ...[...api, withActive].map((r, i) => {
+        const { server: sv, postgres, redis: rd, client } = r.cpu;
+        const label = i < api.length ? String(r.concurrency) : `${r.concurrency}, +${ACTIVE_EXAMS} active`;
+        return `| ${label} | ${f(sv, 2)} | ${f(postgres, 2)} | ${f(rd, 2)} | ${f(client, 2)} | ${f(sv + postgres + rd + client, 2)} |`;
+      }),
+      '',
+      `With ${ACTIVE_EXAMS} more exams active (Redis +${f((memoryAfter - memoryBefore) / 2 ** 20, 1)} MiB, ${f((memoryAfter - memoryBefore) / ACTIVE_EXAMS, 0)} bytes each incl. overhead), C = 64: ` +
+        `${f(withActive.perSecond, 0)} answers/s, p50 ${f(withActive.p50)} ms, p95 ${f(withActive.p95)} ms, p99 ${f(withActive.p99)} ms, ${withActive.errors} errors.`,
       '',
       `Redis per active exam after 20 answers (MEMORY USAGE, ${sizes.length} exams, prefix ${prefix.length} chars): ${f(bytesPerSession, 0)} bytes.`,
       '(Postgres tx per answer counts every committed transaction in the database during the level, exam starts and item reads included, divided by answers.)',
