@@ -39,9 +39,9 @@ export function redisOptions(settings: RedisSettings): RedisOptions {
     retryStrategy: (attempt: number) => Math.min(50 * 2 ** Math.min(attempt, 6), 2_000),
     enableReadyCheck: true,
     lazyConnect: true,
-    // Commands issued in the same tick (an answer's state commit and next-item read, concurrent requests) go
-    // out in one socket write: fewer syscalls per answer (measured in docs/benchmarks.md).
-    enableAutoPipelining: true,
+    // Off on purpose (docs/benchmarks.md): no throughput gain measured, and ioredis sends one auto-pipeline at a
+    // time, so against a stalled Redis every queued command waits out the previous pipeline's timeout first.
+    enableAutoPipelining: false,
   };
 }
 
