@@ -190,6 +190,19 @@ describe(estimateMle.name, () => {
     const bank = createBankSnapshot([{ a: 1, b: 0 }]);
     expect(estimateMle(bank, [], [], { startTheta: 0.7 })).toEqual({ theta: 0.7, se: 1, estimatorUsed: 'MLE' });
   });
+
+  it('should fall back to MAP when the maximum carries no information (the SE would be infinite)', () => {
+    // Wrong on the easier of two very steep items, right on the harder: the likelihood peaks at the lower
+    // bound, where both items' information underflows to 0.
+    const items = [
+      { a: 100, b: 0 },
+      { a: 100, b: 0.5 },
+    ];
+    const mle = estimateFromItemParameters(items, [0, 1], { estimator: 'MLE' });
+    expect(mle).toEqual(estimateFromItemParameters(items, [0, 1], { estimator: 'MAP' }));
+    expect(mle.estimatorUsed).toBe('MAP');
+    expect(Number.isFinite(mle.se)).toBe(true);
+  });
 });
 
 describe(isExtremePattern.name, () => {

@@ -27,7 +27,7 @@ export interface EstimationOptions {
 
 export interface AbilityEstimate {
   theta: number;
-  /** Standard error: posterior SD (EAP), 1/√(I + 1/σ²) (MAP), 1/√I (MLE; Infinity if I = 0). */
+  /** Standard error: posterior SD (EAP), 1/√(I + 1/σ²) (MAP), 1/√I (MLE; always finite, see estimateMle). */
   se: number;
   /** The estimator that actually produced θ (MLE falls back to MAP on all-correct/all-wrong). */
   estimatorUsed: EstimatorName;
@@ -433,11 +433,12 @@ export function estimateMle(
   if (itemIndices.length === 0) return noDataEstimate('MLE', startTheta, prior);
   if (isExtremePattern(responses)) return estimateMap(items, itemIndices, responses, options);
   const mode = findMode(items, itemIndices, responses, scalingConstant, lo, hi, null);
-  return {
-    theta: mode.theta,
-    se: mode.information > 0 ? 1 / Math.sqrt(mode.information) : Number.POSITIVE_INFINITY,
-    estimatorUsed: 'MLE',
-  };
+  const se = 1 / Math.sqrt(mode.information);
+  // No information at the maximum (it sits at a bound, where the items' information underflows): the SE would be
+  // infinite, which is no estimate of precision at all (and not representable in JSON). Treated like an extreme
+  // pattern.
+  if (!Number.isFinite(se)) return estimateMap(items, itemIndices, responses, options);
+  return { theta: mode.theta, se, estimatorUsed: 'MLE' };
 }
 
 /** Dispatches to the named estimator. */
