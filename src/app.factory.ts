@@ -100,6 +100,13 @@ export function createFastifyAdapter(options: CreateAppOptions = {}): FastifyAda
   });
 }
 
+const drainSwitches = new WeakMap<NestFastifyApplication, () => void>();
+
+/** From now on, turn every new request away with 503 SERVICE_UNAVAILABLE and `Connection: close` (SIGTERM). */
+export function startDraining(app: NestFastifyApplication): void {
+  drainSwitches.get(app)?.();
+}
+
 /** The HTTP conventions every instance shares: validation, the error shape, request ids, API docs. (main.ts owns signals.) */
 export function configureApp(app: NestFastifyApplication): NestFastifyApplication {
   app.useGlobalPipes(createValidationPipe());
@@ -107,6 +114,9 @@ export function configureApp(app: NestFastifyApplication): NestFastifyApplicatio
   app.useGlobalFilters(new AllExceptionsFilter(metrics));
   registerHttpMetrics(app.getHttpAdapter().getInstance(), metrics);
   let draining = false;
+  drainSwitches.set(app, () => {
+    draining = true;
+  });
   const unavailable: ErrorBody = {
     statusCode: HTTP_STATUS_OF[ErrorCode.SERVICE_UNAVAILABLE],
     code: ErrorCode.SERVICE_UNAVAILABLE,

@@ -129,6 +129,17 @@ export class Environment {
   @Max(120_000)
   SHUTDOWN_GRACE_MS = 10_000;
 
+  /**
+   * On SIGTERM, how long to keep the listener open while turning every request away with 503 (and
+   * `Connection: close`) before closing: a load balancer stops routing here, and requests already on the
+   * wire are answered instead of reset.
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(60_000)
+  SHUTDOWN_DRAIN_DELAY_MS = 0;
+
   @IsOptional()
   @IsString()
   HOST = '0.0.0.0';
