@@ -2,8 +2,10 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import net from 'node:net';
 import type { INestApplicationContext } from '@nestjs/common';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Test } from '@nestjs/testing';
 import { Redis } from 'ioredis';
+import request from 'supertest';
 import { CacheModule } from '../src/cache/cache.module.js';
 import { CacheService } from '../src/cache/cache.service.js';
 import { CacheKeys } from '../src/cache/cache-keys.js';
@@ -13,12 +15,13 @@ import { MetricsModule } from '../src/metrics/metrics.module.js';
 import { MetricsService } from '../src/metrics/metrics.service.js';
 import { REDIS_CLIENT, type RedisClient } from '../src/redis/redis.constants.js';
 import { RedisModule } from '../src/redis/redis.module.js';
+import { ADMIN, appServer, bearer, createBank } from './support/exam-fixtures.js';
 import { TcpProxy } from './support/tcp-proxy.js';
-import { withEnv } from './support/test-app.js';
+import { startApp, withEnv } from './support/test-app.js';
 
 /**
- * The cache module on its own (config, Redis, metrics, cache — no HTTP, no exam API) against real Redis:
- * the run's REDIS_KEY_PREFIX, whose keys global-teardown removes.
+ * The cache module against real Redis (the run's REDIS_KEY_PREFIX, whose keys global-teardown removes): on its
+ * own (config, Redis, metrics, cache — no HTTP), and behind the exam API on two instances.
  */
 const BUDGET_MS = 50;
 /** Timer and event-loop slack allowed on top of the budget. */
@@ -146,6 +149,36 @@ describe('CacheModule (e2e, real Redis)', () => {
       const { body } = await metrics.exposition();
       expect(body).toMatch(/cat_cache_requests_total\{tier="item-content",result="hit"\} [1-9]/);
       expect(body).toMatch(/cat_cache_requests_total\{tier="item-content",result="miss"\} [1-9]/);
+    });
+  });
+
+  describe('item content behind the exam API', () => {
+    let one: NestFastifyApplication;
+    let two: NestFastifyApplication;
+
+    beforeAll(async () => {
+      [one, two] = await Promise.all([startApp(), startApp()]);
+    });
+    afterAll(async () => {
+      await Promise.all([one.close(), two.close()]);
+    });
+
+    it('should show the edited item on every instance right after a PATCH', async () => {
+      const { bankId } = await createBank(appServer(one), 10, 11);
+      const started = await request(appServer(one)).post('/v1/exams').send({ bankId, candidateId: 'cache-c' }).expect(201);
+      const examId = started.body.examId as string;
+      const itemId = started.body.item.id as string;
+      // Both instances have read (and so cached) the item being shown.
+      await request(appServer(one)).get(`/v1/exams/${examId}`).set(bearer(started.body.token)).expect(200);
+      const before = await request(appServer(two)).get(`/v1/exams/${examId}`).set(bearer(started.body.token)).expect(200);
+      expect(before.body.item.stem).toBe(started.body.item.stem);
+
+      await request(appServer(one)).patch(`/v1/items/${itemId}`).set(ADMIN).send({ stem: 'Edited stem' }).expect(200);
+      const after = await request(appServer(two)).get(`/v1/exams/${examId}`).set(bearer(started.body.token)).expect(200);
+      expect(after.body.item).toMatchObject({ id: itemId, stem: 'Edited stem' });
+      expect(after.body.item).not.toHaveProperty('correctKey');
+      const stats = await request(appServer(two)).get('/v1/admin/stats').set(ADMIN).expect(200);
+      expect(stats.body.cache.hits).toBeGreaterThan(0);
     });
   });
 
