@@ -1,7 +1,10 @@
 import pg from 'pg';
 import { estimateFromItemParameters, type ExamConfig } from '../../../src/adaptive-exam/engine/index.js';
 import { POSTGRES_ADMIN_URL, assertTestDatabase, databaseUrl, uniqueTestDatabaseName } from '../../setup/test-env.js';
-import { ADMIN, makeItems, seeded } from '../../support/exam-fixtures.js';
+import { ADMIN, seeded } from '../../support/exam-fixtures.js';
+
+/** Banks are created through the API like in the e2e tests (supertest accepts a server URL too). */
+export { createBank } from '../../support/exam-fixtures.js';
 
 export const ADMIN_KEY = ADMIN['x-api-key'];
 
@@ -55,23 +58,6 @@ export async function call(
     const code = error instanceof Error && error.name === 'TimeoutError' ? 'TIMEOUT' : 'NETWORK';
     return { status: 0, body: { code, message: String(error) } };
   }
-}
-
-/** A bank of `count` items created through the API; returns its id and every item's correct key. */
-export async function createBank(base: string, count: number, seed: number): Promise<{ bankId: string; correctKeyOf: Map<string, string> }> {
-  const bank = await call(base, 'POST', '/v1/item-banks', { body: { name: `fault bank ${seed}` }, headers: ADMIN });
-  if (bank.status !== 201) throw new Error(`bank: ${bank.status} ${JSON.stringify(bank.body)}`);
-  const bankId = bank.body.id as string;
-  const imported = await call(base, 'POST', `/v1/item-banks/${bankId}/items`, { body: { items: makeItems(count, seed) }, headers: ADMIN });
-  if (imported.status !== 201) throw new Error(`import: ${imported.status} ${JSON.stringify(imported.body)}`);
-  const correctKeyOf = new Map<string, string>();
-  let cursor: string | null = null;
-  do {
-    const page = await call(base, 'GET', `/v1/item-banks/${bankId}/items?limit=1000${cursor ? `&cursor=${cursor}` : ''}`, { headers: ADMIN });
-    for (const item of page.body.items as { id: string; correctKey: string }[]) correctKeyOf.set(item.id, item.correctKey);
-    cursor = page.body.nextCursor as string | null;
-  } while (cursor);
-  return { bankId, correctKeyOf };
 }
 
 /** An answer the service acknowledged with 200. */
