@@ -6,6 +6,8 @@
  * Optional: DEMO_BANK_ID (reuse a bank; otherwise a demo bank is created and its id printed),
  * DEMO_THETA (the simulated candidate's true ability, default 0.8), DEMO_MAX_ITEMS (default 20).
  */
+import { createRng } from '../src/adaptive-exam/engine/index.js';
+
 const BASE_URL = (process.env.BASE_URL ?? 'http://127.0.0.1:3000').replace(/\/$/, '');
 const ADMIN_API_KEY = process.env.ADMIN_API_KEY ?? '';
 const TRUE_THETA = Number(process.env.DEMO_THETA ?? 0.8);
@@ -60,18 +62,6 @@ async function expectOk<T>(what: string, call: Promise<{ status: number; body: T
 
 const admin = { 'x-api-key': ADMIN_API_KEY };
 
-/** Deterministic pseudo-random numbers (mulberry32). */
-function rng(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
-
 async function ensureBank(): Promise<string> {
   const existing = process.env.DEMO_BANK_ID;
   if (existing) {
@@ -80,7 +70,7 @@ async function ensureBank(): Promise<string> {
     console.log(ansi.yellow(`DEMO_BANK_ID ${existing} not found or empty, creating a demo bank`));
   }
   const bank = await expectOk('create bank', api<{ id: string }>('POST', '/v1/item-banks', { name: 'Demo arithmetic bank' }, admin));
-  const random = rng(42);
+  const random = createRng(42);
   const keys = ['A', 'B', 'C', 'D'];
   const items = Array.from({ length: DEMO_ITEMS }, (_, i) => {
     const x = 2 + Math.floor(random() * 90);
@@ -156,7 +146,7 @@ async function main(): Promise<void> {
     }),
   );
   console.log(`Exam ${ansi.bold(exam.examId)} — simulated candidate with true θ = ${TRUE_THETA}\n`);
-  const random = rng(7);
+  const random = createRng(7);
   const steps: (Step & { correct: boolean })[] = [];
   let item = exam.item;
   while (item) {

@@ -1,23 +1,15 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import pg from 'pg';
 import request from 'supertest';
+import { createRng } from '../../src/adaptive-exam/engine/index.js';
 
 export const ADMIN = { 'x-api-key': 'test-admin-key-0123456789' };
 export const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
 
 type Server = Parameters<typeof request>[0];
 
-/** Deterministic pseudo-random numbers (mulberry32) so fixtures are the same on every run. */
-export function seeded(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
+/** Deterministic pseudo-random numbers (the engine's mulberry32) so fixtures are the same on every run. */
+export const seeded = createRng;
 
 export interface FixtureItem {
   externalId?: string;
