@@ -8,17 +8,23 @@
  *
  * Flags: --seconds N (per level, default 10), --levels 16,64,256, --active-exams N (held open for the
  * flat-latency check, default 10000), --instances N (server processes behind a round-robin client, default 1),
- * --cpu-prof DIR (V8 CPU profile of the server,
- * written to DIR when it exits; `node scripts/profile-summary.mjs DIR/*.cpuprofile` summarises it).
+ * --cpu-prof DIR (V8 CPU profile of the server, written to DIR when it exits; `node scripts/profile-summary.mjs
+ * DIR/*.cpuprofile` summarises it).
+ *
+ * Side by side: --floor PATH also starts that server (a framework-free floor of the same contract, e.g.
+ * ../shared/perf-floor/floor-server.mjs) on a database of its own, and drives both with the same client,
+ * alternating runs (service, floor, service, floor: --rounds N, default 2) at each level, printing the ratio of
+ * answers/s and each server's CPU per answer. With --floor the ceilings and the held-exams check are skipped
+ * unless --full is given.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { readFileSync, readdirSync } from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
 import os from 'node:os';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { execFileSync } from 'node:child_process';
-import { readFileSync, readdirSync } from 'node:fs';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 
@@ -26,6 +32,7 @@ const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const ADMIN_URL = process.env.BENCH_POSTGRES_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
 const REDIS_URL = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
 const ADMIN_KEY = 'bench-admin-key-0123456789';
+const POOL_SIZE = process.env.DATABASE_POOL_SIZE ?? '10';
 
 function flag(name: string, fallback: string): string {
   const index = process.argv.indexOf(`--${name}`);
@@ -36,6 +43,9 @@ const LEVELS = flag('levels', '16,64,256').split(',').map(Number);
 const CPU_PROFILE_DIR = flag('cpu-prof', '');
 const ACTIVE_EXAMS = Number(flag('active-exams', '10000'));
 const INSTANCES = Number(flag('instances', '1'));
+const FLOOR = flag('floor', '');
+const ROUNDS = Number(flag('rounds', '2'));
+const FULL = !FLOOR || process.argv.includes('--full');
 
 const agent = new http.Agent({ keepAlive: true, maxSockets: 1024 });
 
@@ -74,6 +84,18 @@ async function freePort(): Promise<number> {
   const { port } = server.address() as net.AddressInfo;
   await new Promise<void>((resolve) => server.close(() => resolve()));
   return port;
+}
+
+async function waitUntilLive(base: string, path = '/health/live'): Promise<void> {
+  for (let i = 0; i < 100; i++) {
+    try {
+      if ((await call(base, 'GET', path)).status === 200) return;
+    } catch {
+      /* starting */
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`${base} did not come up`);
 }
 
 function percentile(sorted: number[], p: number): number {
@@ -174,26 +196,125 @@ function makeItems(count: number) {
   }));
 }
 
+/** A server under test: where to send requests (round robin over its instances) and the pids to meter. */
+interface Target {
+  name: string;
+  bases: string[];
+  pids: number[];
+  bankId: string;
+}
+
+async function createBenchBank(base: string): Promise<string> {
+  const headers = { 'x-api-key': ADMIN_KEY };
+  const bank = await call(base, 'POST', '/v1/item-banks', { name: 'bench' }, headers);
+  const imported = await call(base, 'POST', `/v1/item-banks/${bank.body.id}/items`, { items: makeItems(1000) }, headers);
+  if (bank.status !== 201 || imported.status !== 201) throw new Error(`bank set-up failed on ${base}: ${bank.status} ${imported.status}`);
+  return bank.body.id as string;
+}
+
+/** One simulated candidate after another, each through a complete 20-item exam; returns its error count. */
+function candidates(target: Target) {
+  let turn = 0;
+  const next = () => target.bases[turn++ % target.bases.length]!;
+  return async (deadline: number, record: (ms: number) => void): Promise<number> => {
+    let errors = 0;
+    while (performance.now() < deadline) {
+      const started = await call(next(), 'POST', '/v1/exams', {
+        bankId: target.bankId,
+        candidateId: randomBytes(6).toString('hex'),
+        config: { maxItems: 20, seThreshold: 0 },
+      });
+      if (started.status !== 201) {
+        errors++;
+        continue;
+      }
+      const auth = { authorization: `Bearer ${started.body.token}` };
+      let item = started.body.item as { id: string } | null;
+      while (item && performance.now() < deadline) {
+        const t0 = performance.now();
+        const answer = { itemId: item.id, answer: Math.random() < 0.6 ? 'A' : 'B' };
+        const res = await call(next(), 'POST', `/v1/exams/${started.body.examId}/answers`, answer, auth);
+        if (res.status !== 200) {
+          errors++;
+          break;
+        }
+        record(performance.now() - t0);
+        item = res.body.item;
+      }
+    }
+    return errors;
+  };
+}
+
+const STATS_FLUSH_MS = 11_000;
+
+/** Stores traffic per answer: committed Postgres transactions, and Redis commands sent (MONITOR, scripts' own excluded). */
+async function storeTrafficOfOneExam(target: Target, databaseName: string, dbUrl: string, redisDb = 0) {
+  const db = new pg.Client({ connectionString: dbUrl });
+  await db.connect();
+  const monitorClient = new Redis(REDIS_URL, { db: redisDb });
+  const monitor = await monitorClient.monitor();
+  const commands: string[] = [];
+  monitor.on('monitor', (_time: string, args: string[], source: string) => {
+    if (source !== 'lua') commands.push(String(args[0]).toLowerCase());
+  });
+  const commits = async () =>
+    Number((await db.query(`SELECT xact_commit FROM pg_stat_database WHERE datname = $1`, [databaseName])).rows[0].xact_commit);
+  try {
+    const base = target.bases[0]!;
+    const started = await call(base, 'POST', '/v1/exams', { bankId: target.bankId, candidateId: 'traffic', config: { maxItems: 20, seThreshold: 0 } });
+    // Postgres publishes a backend's counters when it has been idle for up to PGSTAT_IDLE_INTERVAL (10 s).
+    await new Promise((r) => setTimeout(r, STATS_FLUSH_MS));
+    commands.length = 0;
+    const before = await commits();
+    let item = started.body.item as { id: string } | null;
+    let answers = 0;
+    while (item) {
+      const res = await call(base, 'POST', `/v1/exams/${started.body.examId}/answers`, { itemId: item.id, answer: 'A' }, {
+        authorization: `Bearer ${started.body.token}`,
+      });
+      answers++;
+      item = res.body.item;
+    }
+    const redisCommands = commands.length;
+    await new Promise((r) => setTimeout(r, STATS_FLUSH_MS));
+    // The two pg_stat_database reads are transactions of their own; MONITOR sees this client's own commands too.
+    const transactions = (await commits()) - before - 1;
+    return { answers, postgresTransactions: transactions / answers, redisCommands: redisCommands / answers, commandNames: [...new Set(commands)] };
+  } finally {
+    monitor.disconnect();
+    monitorClient.disconnect();
+    await db.end();
+  }
+}
+
 async function main(): Promise<void> {
   const suffix = randomBytes(4).toString('hex');
   const database = `cat_bench_${suffix}`;
+  const floorDatabase = `cat_bench_${suffix}_floor`;
   const prefix = `cat_bench_${suffix}:`;
   const admin = new pg.Client({ connectionString: ADMIN_URL });
   await admin.connect();
   await admin.query(`CREATE DATABASE "${database}"`);
-  const dbUrl = new URL(ADMIN_URL);
-  dbUrl.pathname = `/${database}`;
+  if (FLOOR) await admin.query(`CREATE DATABASE "${floorDatabase}"`);
+  const urlOf = (name: string) => {
+    const url = new URL(ADMIN_URL);
+    url.pathname = `/${name}`;
+    return url.toString();
+  };
+  const dbUrl = urlOf(database);
   const children: ChildProcess[] = [];
   const cleanups: (() => Promise<unknown>)[] = [];
+  const lines: string[] = [];
+  const f = (n: number, d = 1) => n.toFixed(d);
   try {
     execFileSync('npx', ['--no-install', 'prisma', 'migrate', 'deploy'], {
       cwd: ROOT,
-      env: { ...process.env, DATABASE_URL: dbUrl.toString() },
+      env: { ...process.env, DATABASE_URL: dbUrl },
       stdio: 'ignore',
     });
     const profiling = CPU_PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${CPU_PROFILE_DIR}`] : [];
-    const servers: ChildProcess[] = [];
-    const bases: string[] = [];
+    const service: Target = { name: 'service', bases: [], pids: [], bankId: '' };
     for (let n = 0; n < INSTANCES; n++) {
       const port = await freePort();
       const server = spawn(process.execPath, [...profiling, 'dist/main.js'], {
@@ -203,8 +324,8 @@ async function main(): Promise<void> {
           NODE_ENV: 'production',
           PORT: String(port),
           HOST: '127.0.0.1',
-          DATABASE_URL: dbUrl.toString(),
-          DATABASE_POOL_SIZE: process.env.DATABASE_POOL_SIZE ?? '10',
+          DATABASE_URL: dbUrl,
+          DATABASE_POOL_SIZE: POOL_SIZE,
           REDIS_URL,
           REDIS_KEY_PREFIX: prefix,
           ADMIN_API_KEY: ADMIN_KEY,
@@ -214,206 +335,224 @@ async function main(): Promise<void> {
         stdio: ['ignore', 'ignore', 'inherit'],
       });
       children.push(server);
-      servers.push(server);
-      bases.push(`http://127.0.0.1:${port}`);
+      service.pids.push(server.pid!);
+      service.bases.push(`http://127.0.0.1:${port}`);
     }
-    for (const url of bases) {
-      for (let i = 0; i < 100; i++) {
-        try {
-          if ((await call(url, 'GET', '/health/live')).status === 200) break;
-        } catch {
-          /* starting */
-        }
-        await new Promise((r) => setTimeout(r, 100));
-      }
-    }
-    const base = bases[0]!;
-    // Requests alternate between the instances (a round-robin load balancer).
-    let turn = 0;
-    const next = () => bases[turn++ % bases.length]!;
-    const adminHeaders = { 'x-api-key': ADMIN_KEY };
-    const bank = await call(base, 'POST', '/v1/item-banks', { name: 'bench' }, adminHeaders);
-    await call(base, 'POST', `/v1/item-banks/${bank.body.id}/items`, { items: makeItems(1000) }, adminHeaders);
+    for (const base of service.bases) await waitUntilLive(base);
+    const base = service.bases[0]!;
+    service.bankId = await createBenchBank(base);
 
-    const db = new pg.Client({ connectionString: dbUrl.toString() });
+    let floor: Target | null = null;
+    if (FLOOR) {
+      const port = await freePort();
+      const child = spawn(process.execPath, [path.resolve(FLOOR)], {
+        cwd: ROOT,
+        env: { ...process.env, PORT: String(port), PG_URL: urlOf(floorDatabase), REDIS_PORT: new URL(REDIS_URL).port || '6379' },
+        stdio: ['ignore', 'ignore', 'inherit'],
+      });
+      children.push(child);
+      floor = { name: 'floor', bases: [`http://127.0.0.1:${port}`], pids: [child.pid!], bankId: '' };
+      await waitUntilLive(floor.bases[0]!);
+      floor.bankId = await createBenchBank(floor.bases[0]!);
+    }
+
+    const db = new pg.Client({ connectionString: dbUrl });
     await db.connect();
     cleanups.push(() => db.end());
     const commits = async () =>
       Number((await db.query(`SELECT xact_commit FROM pg_stat_database WHERE datname = $1`, [database])).rows[0].xact_commit);
-
-    // One simulated candidate after another, each through a complete 20-item exam.
-    const candidate = (deadline: number, record: (ms: number) => void) => async () => {
-      let errors = 0;
-      while (performance.now() < deadline) {
-        const started = await call(next(), 'POST', '/v1/exams', {
-          bankId: bank.body.id,
-          candidateId: randomBytes(6).toString('hex'),
-          config: { maxItems: 20, seThreshold: 0 },
-        });
-        if (started.status !== 201) {
-          errors++;
-          continue;
-        }
-        const auth = { authorization: `Bearer ${started.body.token}` };
-        let item = started.body.item as { id: string } | null;
-        while (item && performance.now() < deadline) {
-          const t0 = performance.now();
-          const res = await call(next(), 'POST', `/v1/exams/${started.body.examId}/answers`, { itemId: item.id, answer: Math.random() < 0.6 ? 'A' : 'B' }, auth);
-          if (res.status !== 200) {
-            errors++;
-            break;
-          }
-          record(performance.now() - t0);
-          item = res.body.item;
-        }
-      }
-      return errors;
-    };
-
     const redis = new Redis(REDIS_URL);
     cleanups.push(() => redis.quit());
     const redisCommands = async () => Number(/total_commands_processed:(\d+)/.exec(await redis.info('stats'))![1]);
 
     type ApiLevel = LevelResult & { txPerAnswer: number; redisCommandsPerAnswer: number; cpu: CpuShares };
-    const measureLevel = async (c: number): Promise<ApiLevel> => {
+    const measureLevel = async (target: Target, c: number): Promise<ApiLevel> => {
       const [txBefore, redisBefore] = [await commits(), await redisCommands()];
-      const meter = cpuMeter(servers.map((server) => server.pid!));
-      const result = await runLevel(c, (deadline, record) => candidate(deadline, record)());
+      const meter = cpuMeter(target.pids);
+      const result = await runLevel(c, candidates(target));
       const cpu = meter();
       const [txAfter, redisAfter] = [await commits(), await redisCommands()];
       const perAnswer = (delta: number) => delta / Math.max(1, result.count);
       return { ...result, txPerAnswer: perAnswer(txAfter - txBefore), redisCommandsPerAnswer: perAnswer(redisAfter - redisBefore - 2), cpu };
     };
-    // Warm-up (not reported): the JIT, the pools and the item cache settle before anything is measured.
-    await measureLevel(64);
-    const api: ApiLevel[] = [];
-    for (const c of LEVELS) api.push(await measureLevel(c));
+    /** CPU of the server processes per answer, in ms. */
+    const cpuMsPerAnswer = (r: ApiLevel) => (r.cpu.server * 1000) / Math.max(1, r.perSecond);
 
-    // Flat latency with many exams open: hold ACTIVE_EXAMS more active exams (hot state in Redis, rows in
-    // Postgres), then measure C = 64 again.
-    const memoryBefore = Number(/used_memory:(\d+)/.exec(await redis.info('memory'))![1]);
-    let opened = 0;
-    await Promise.all(
-      Array.from({ length: 64 }, async () => {
-        while (opened < ACTIVE_EXAMS) {
-          opened++;
-          const res = await call(base, 'POST', '/v1/exams', { bankId: bank.body.id, candidateId: `held-${opened}`, config: { maxItems: 20, seThreshold: 0 } });
-          if (res.status !== 201) throw new Error(`could not open exam: ${res.status}`);
-        }
-      }),
-    );
-    const memoryAfter = Number(/used_memory:(\d+)/.exec(await redis.info('memory'))![1]);
-    const withActive = await measureLevel(64);
-
-    // Redis bytes per active exam: open exams on a fresh prefix scan (this run's prefix only).
-    const open = await Promise.all(
-      Array.from({ length: 50 }, async () => {
-        const s = await call(base, 'POST', '/v1/exams', { bankId: bank.body.id, candidateId: 'mem', config: { maxItems: 40, seThreshold: 0 } });
-        let item = s.body.item;
-        for (let k = 0; k < 20; k++) {
-          const r = await call(base, 'POST', `/v1/exams/${s.body.examId}/answers`, { itemId: item.id, answer: 'A' }, { authorization: `Bearer ${s.body.token}` });
-          item = r.body.item;
-        }
-        return s.body.examId as string;
-      }),
-    );
-    const sizes = await Promise.all(open.map((id) => redis.call('MEMORY', 'USAGE', `${prefix}{exam:${id}}:state`) as Promise<number>));
-    const bytesPerSession = sizes.reduce((a, b) => a + b, 0) / sizes.length;
-
-    // Ceiling 1: Fastify hello world in its own process, same client, same concurrency.
-    const helloPort = await freePort();
-    const hello = spawn(process.execPath, ['-e', `const f=require('fastify')();f.get('/',async()=>({ok:true}));f.listen({port:${helloPort},host:'127.0.0.1'})`], {
-      cwd: ROOT,
-      stdio: 'ignore',
-    });
-    children.push(hello);
-    const helloBase = `http://127.0.0.1:${helloPort}`;
-    for (let i = 0; i < 50; i++) {
-      try {
-        await call(helloBase, 'GET', '/');
-        break;
-      } catch {
-        await new Promise((r) => setTimeout(r, 100));
-      }
-    }
-    const helloResults: LevelResult[] = [];
-    for (const c of LEVELS) {
-      helloResults.push(
-        await runLevel(c, async (deadline, record) => {
-          while (performance.now() < deadline) {
-            const t0 = performance.now();
-            await call(helloBase, 'GET', '/');
-            record(performance.now() - t0);
-          }
-          return 0;
-        }),
-      );
-    }
-
-    // Ceiling 2: raw single-row inserts through a pg pool of the service's size.
-    const pool = new pg.Pool({ connectionString: dbUrl.toString(), max: Number(process.env.DATABASE_POOL_SIZE ?? 10) });
-    cleanups.push(() => pool.end());
-    await pool.query('CREATE TABLE bench_insert (id bigserial primary key, v double precision)');
-    const insertResults: LevelResult[] = [];
-    for (const c of LEVELS) {
-      insertResults.push(
-        await runLevel(c, async (deadline, record) => {
-          while (performance.now() < deadline) {
-            const t0 = performance.now();
-            await pool.query('INSERT INTO bench_insert (v) VALUES ($1)', [Math.random()]);
-            record(performance.now() - t0);
-          }
-          return 0;
-        }),
-      );
-    }
-
-    const f = (n: number, d = 1) => n.toFixed(d);
-    const lines = [
+    lines.push(
       `Machine: ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}; load generator on the same machine.`,
-      `Run: \`npm run bench:api -- --seconds ${SECONDS} --levels ${LEVELS.join(',')} --active-exams ${ACTIVE_EXAMS} --instances ${INSTANCES}\`, 1,000-item 2PL bank, 20-item exams, pool ${process.env.DATABASE_POOL_SIZE ?? 10} per instance.`,
+      `Run: \`npm run bench:api -- ${process.argv.slice(2).join(' ')}\`, 1,000-item 2PL bank, 20-item exams, pool ${POOL_SIZE} per instance, ${SECONDS} s per run.`,
       '',
-      '| C | answers/s | p50 ms | p95 ms | p99 ms | errors | Postgres tx per answer | Redis commands per answer (incl. inside scripts) | Fastify hello req/s | ratio | pg inserts/s | ratio |',
-      '| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
-      ...api.map((r, i) => {
-        const h = helloResults[i]!;
-        const p = insertResults[i]!;
-        return `| ${r.concurrency} | ${f(r.perSecond, 0)} | ${f(r.p50)} | ${f(r.p95)} | ${f(r.p99)} | ${r.errors} | ${f(r.txPerAnswer, 2)} | ${f(r.redisCommandsPerAnswer, 2)} | ${f(h.perSecond, 0)} | ${f(r.perSecond / h.perSecond, 2)} | ${f(p.perSecond, 0)} | ${f(r.perSecond / p.perSecond, 2)} |`;
-      }),
+    );
+
+    // Warm-up (not reported): the JIT, the pools and the bank snapshots settle before anything is measured.
+    await measureLevel(service, 64);
+    if (floor) await measureLevel(floor, 64);
+
+    const traffic = await storeTrafficOfOneExam(service, database, dbUrl);
+    lines.push(
+      `Store traffic per answer (one exam of ${traffic.answers} answers, alone on the server): ${f(traffic.postgresTransactions, 2)} Postgres transactions, ` +
+        `${f(traffic.redisCommands, 2)} Redis commands sent (${traffic.commandNames.join(', ')}; each one round trip, commands run inside scripts not counted).`,
       '',
-      'CPU during each level, in cores (this machine has ' + os.cpus().length + '):',
-      '',
-      '| C | server | Postgres | Redis | load generator | total |',
-      '| ---: | ---: | ---: | ---: | ---: | ---: |',
-      ...[...api, withActive].map((r, i) => {
-        const { server: sv, postgres, redis: rd, client } = r.cpu;
-        const label = i < api.length ? String(r.concurrency) : `${r.concurrency}, +${ACTIVE_EXAMS} active`;
-        return `| ${label} | ${f(sv, 2)} | ${f(postgres, 2)} | ${f(rd, 2)} | ${f(client, 2)} | ${f(sv + postgres + rd + client, 2)} |`;
-      }),
-      '',
-      `With ${ACTIVE_EXAMS} more exams active (Redis +${f((memoryAfter - memoryBefore) / 2 ** 20, 1)} MiB, ${f((memoryAfter - memoryBefore) / ACTIVE_EXAMS, 0)} bytes each incl. overhead), C = 64: ` +
-        `${f(withActive.perSecond, 0)} answers/s, p50 ${f(withActive.p50)} ms, p95 ${f(withActive.p95)} ms, p99 ${f(withActive.p99)} ms, ${withActive.errors} errors.`,
-      '',
-      `Redis per active exam after 20 answers (MEMORY USAGE, ${sizes.length} exams, prefix ${prefix.length} chars): ${f(bytesPerSession, 0)} bytes.`,
-      '(Postgres tx per answer counts every committed transaction in the database during the level, exam starts and item reads included, divided by answers.)',
-    ];
+    );
+
+    if (floor) {
+      lines.push(
+        `Side by side with ${path.basename(FLOOR)}: the same client, alternating runs (service, floor, …), ${ROUNDS} round(s) per level.`,
+        '',
+        '| C | round | service answers/s | p50 / p95 / p99 ms | server CPU ms/answer | floor answers/s | p50 / p95 / p99 ms | floor CPU ms/answer | ratio |',
+        '| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+      );
+      const summary: string[] = [];
+      for (const c of LEVELS) {
+        let serviceTotal = 0;
+        let floorTotal = 0;
+        for (let round = 1; round <= ROUNDS; round++) {
+          const ours = await measureLevel(service, c);
+          const theirs = await measureLevel(floor, c);
+          serviceTotal += ours.perSecond;
+          floorTotal += theirs.perSecond;
+          const latency = (r: LevelResult) => `${f(r.p50)} / ${f(r.p95)} / ${f(r.p99)}`;
+          lines.push(
+            `| ${c} | ${round} | ${f(ours.perSecond, 0)} | ${latency(ours)} | ${f(cpuMsPerAnswer(ours), 3)} | ${f(theirs.perSecond, 0)} | ${latency(theirs)} | ` +
+              `${f(cpuMsPerAnswer(theirs), 3)} | ${f(ours.perSecond / theirs.perSecond, 2)} |`,
+          );
+          if (ours.errors + theirs.errors > 0) lines.push(`(errors: service ${ours.errors}, floor ${theirs.errors})`);
+          console.error(`C=${c} round ${round}: service ${f(ours.perSecond, 0)}/s, floor ${f(theirs.perSecond, 0)}/s`);
+        }
+        summary.push(`C = ${c}: ratio ${f(serviceTotal / floorTotal, 2)} (${f(serviceTotal / ROUNDS, 0)} vs ${f(floorTotal / ROUNDS, 0)} answers/s)`);
+      }
+      lines.push('', `Ratio of the summed answers/s over the rounds — ${summary.join('; ')}.`, '');
+    }
+
+    if (FULL) {
+      const api: ApiLevel[] = [];
+      for (const c of LEVELS) api.push(await measureLevel(service, c));
+
+      // Flat latency with many exams open: hold ACTIVE_EXAMS more active exams (hot state in Redis, rows in
+      // Postgres), then measure C = 64 again.
+      const memoryBefore = Number(/used_memory:(\d+)/.exec(await redis.info('memory'))![1]);
+      let opened = 0;
+      await Promise.all(
+        Array.from({ length: 64 }, async () => {
+          while (opened < ACTIVE_EXAMS) {
+            opened++;
+            const res = await call(base, 'POST', '/v1/exams', { bankId: service.bankId, candidateId: `held-${opened}`, config: { maxItems: 20, seThreshold: 0 } });
+            if (res.status !== 201) throw new Error(`could not open exam: ${res.status}`);
+          }
+        }),
+      );
+      const memoryAfter = Number(/used_memory:(\d+)/.exec(await redis.info('memory'))![1]);
+      const withActive = await measureLevel(service, 64);
+
+      // Redis bytes per active exam after 20 answers.
+      const open = await Promise.all(
+        Array.from({ length: 50 }, async () => {
+          const s = await call(base, 'POST', '/v1/exams', { bankId: service.bankId, candidateId: 'mem', config: { maxItems: 40, seThreshold: 0 } });
+          let item = s.body.item;
+          for (let k = 0; k < 20; k++) {
+            const r = await call(base, 'POST', `/v1/exams/${s.body.examId}/answers`, { itemId: item.id, answer: 'A' }, { authorization: `Bearer ${s.body.token}` });
+            item = r.body.item;
+          }
+          return s.body.examId as string;
+        }),
+      );
+      const sizes = await Promise.all(open.map((id) => redis.call('MEMORY', 'USAGE', `${prefix}{exam:${id}}:state`) as Promise<number>));
+      const bytesPerSession = sizes.reduce((a, b) => a + b, 0) / sizes.length;
+
+      // Ceiling 1: Fastify hello world in its own process, same client, same concurrency.
+      const helloPort = await freePort();
+      const hello = spawn(process.execPath, ['-e', `const f=require('fastify')();f.get('/',async()=>({ok:true}));f.listen({port:${helloPort},host:'127.0.0.1'})`], {
+        cwd: ROOT,
+        stdio: 'ignore',
+      });
+      children.push(hello);
+      const helloBase = `http://127.0.0.1:${helloPort}`;
+      await waitUntilLive(helloBase, '/');
+      const helloResults: LevelResult[] = [];
+      for (const c of LEVELS) {
+        helloResults.push(
+          await runLevel(c, async (deadline, record) => {
+            while (performance.now() < deadline) {
+              const t0 = performance.now();
+              await call(helloBase, 'GET', '/');
+              record(performance.now() - t0);
+            }
+            return 0;
+          }),
+        );
+      }
+
+      // Ceiling 2: raw single-row inserts through a pg pool of the service's size.
+      const pool = new pg.Pool({ connectionString: dbUrl, max: Number(POOL_SIZE) });
+      cleanups.push(() => pool.end());
+      await pool.query('CREATE TABLE bench_insert (id bigserial primary key, v double precision)');
+      const insertResults: LevelResult[] = [];
+      for (const c of LEVELS) {
+        insertResults.push(
+          await runLevel(c, async (deadline, record) => {
+            while (performance.now() < deadline) {
+              const t0 = performance.now();
+              await pool.query('INSERT INTO bench_insert (v) VALUES ($1)', [Math.random()]);
+              record(performance.now() - t0);
+            }
+            return 0;
+          }),
+        );
+      }
+
+      lines.push(
+        '| C | answers/s | p50 ms | p95 ms | p99 ms | errors | server CPU ms/answer | Postgres tx per answer | Redis commands per answer (incl. inside scripts) | Fastify hello req/s | ratio | pg inserts/s | ratio |',
+        '| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+        ...api.map((r, i) => {
+          const h = helloResults[i]!;
+          const p = insertResults[i]!;
+          return (
+            `| ${r.concurrency} | ${f(r.perSecond, 0)} | ${f(r.p50)} | ${f(r.p95)} | ${f(r.p99)} | ${r.errors} | ${f(cpuMsPerAnswer(r), 3)} | ${f(r.txPerAnswer, 2)} | ` +
+            `${f(r.redisCommandsPerAnswer, 2)} | ${f(h.perSecond, 0)} | ${f(r.perSecond / h.perSecond, 2)} | ${f(p.perSecond, 0)} | ${f(r.perSecond / p.perSecond, 2)} |`
+          );
+        }),
+        '',
+        'CPU during each level, in cores (this machine has ' + os.cpus().length + '):',
+        '',
+        '| C | server | Postgres | Redis | load generator | total |',
+        '| ---: | ---: | ---: | ---: | ---: | ---: |',
+        ...[...api, withActive].map((r, i) => {
+          const { server: sv, postgres, redis: rd, client } = r.cpu;
+          const label = i < api.length ? String(r.concurrency) : `${r.concurrency}, +${ACTIVE_EXAMS} active`;
+          return `| ${label} | ${f(sv, 2)} | ${f(postgres, 2)} | ${f(rd, 2)} | ${f(client, 2)} | ${f(sv + postgres + rd + client, 2)} |`;
+        }),
+        '',
+        `With ${ACTIVE_EXAMS} more exams active (Redis +${f((memoryAfter - memoryBefore) / 2 ** 20, 1)} MiB, ${f((memoryAfter - memoryBefore) / ACTIVE_EXAMS, 0)} bytes each incl. overhead), C = 64: ` +
+          `${f(withActive.perSecond, 0)} answers/s, p50 ${f(withActive.p50)} ms, p95 ${f(withActive.p95)} ms, p99 ${f(withActive.p99)} ms, ${withActive.errors} errors.`,
+        '',
+        `Redis per active exam after 20 answers (MEMORY USAGE, ${sizes.length} exams, prefix ${prefix.length} chars): ${f(bytesPerSession, 0)} bytes.`,
+        '(Postgres tx per answer counts every committed transaction in the database during the level, exam starts included, divided by answers.)',
+      );
+    }
     console.log(lines.join('\n'));
   } finally {
     for (const child of children) child.kill('SIGTERM');
     for (const cleanup of cleanups) await cleanup().catch(() => undefined);
     await new Promise((r) => setTimeout(r, 500));
     await admin.query(`DROP DATABASE IF EXISTS "${database}" WITH (FORCE)`);
+    if (FLOOR) await admin.query(`DROP DATABASE IF EXISTS "${floorDatabase}" WITH (FORCE)`);
     await admin.end();
-    const redis = new Redis(REDIS_URL);
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
-      if (keys.length) await redis.del(...keys);
-      cursor = next;
-    } while (cursor !== '0');
-    await redis.quit();
+    await deleteKeys(REDIS_URL, 0, `${prefix}*`);
+    // The floor keeps its state in Redis db 7 under `floor:`.
+    if (FLOOR) await deleteKeys(REDIS_URL, 7, 'floor:*');
     agent.destroy();
   }
+}
+
+async function deleteKeys(url: string, db: number, pattern: string): Promise<void> {
+  const redis = new Redis(url, { db });
+  let cursor = '0';
+  do {
+    const [next, keys] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
+    if (keys.length) await redis.del(...keys);
+    cursor = next;
+  } while (cursor !== '0');
+  await redis.quit();
 }
 
 main().catch((error: unknown) => {
