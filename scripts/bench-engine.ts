@@ -18,7 +18,7 @@ import {
   type BankItemInput,
   type ItemBankSnapshot,
   type RandomSource,
-} from '../src/adaptive-exam/engine/index.js';
+} from '../src/irt/index.js';
 
 const BANK_SIZES = [1_000, 10_000, 100_000];
 const ANSWER_COUNTS = [0, 20, 50];

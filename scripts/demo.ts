@@ -6,7 +6,7 @@
  * Optional: DEMO_BANK_ID (reuse a bank; otherwise a demo bank is created and its id printed),
  * DEMO_THETA (the simulated candidate's true ability, default 0.8), DEMO_MAX_ITEMS (default 20).
  */
-import { createRng } from '../src/adaptive-exam/engine/index.js';
+import { createRng } from '../src/irt/index.js';
 
 const BASE_URL = (process.env.BASE_URL ?? 'http://127.0.0.1:3000').replace(/\/$/, '');
 const ADMIN_API_KEY = process.env.ADMIN_API_KEY ?? '';

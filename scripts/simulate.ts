@@ -18,7 +18,7 @@ import {
   type ExamHistoryEntry,
   type ItemBankSnapshot,
   type RandomSource,
-} from '../src/adaptive-exam/engine/index.js';
+} from '../src/irt/index.js';
 
 const BANK_SIZE = 500;
 const FIXED_LENGTH = 20;

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { PrismaService } from '../prisma/prisma.service.js';
-import { createBankSnapshot, type BankItemInput, type ItemBankSnapshot } from './engine/index.js';
+import { createBankSnapshot, type BankItemInput, type ItemBankSnapshot } from '../irt/index.js';
 
 /** A bank as the exam path needs it, in process memory: engine columns plus ordinal ↔ id and keys. */
 export interface LoadedBank {

@@ -11,7 +11,7 @@ import { type ExamMeta, ExamSessionRepository, type StoredExamState } from '../s
 import { HotStateStore } from '../sessions/hot-state.store.js';
 import { BankSnapshotCache, type LoadedBank } from './bank-snapshot.cache.js';
 import { LAST_PROFICIENCY, type StartExamDto, type SubmitAnswerDto } from './dto/exam.dto.js';
-import { type ExamConfig, type ExamConfigInput, nextStep, randomSeed, resolveExamConfig, validateExamConfig } from './engine/index.js';
+import { type ExamConfig, type ExamConfigInput, nextStep, randomSeed, resolveExamConfig, validateExamConfig } from '../irt/index.js';
 import type { AnswerView, ExamView, FinishView, ResultView, StartedExamView } from './dto/views.dto.js';
 import { STATUS_VIEW } from './dto/views.dto.js';
 import { type CandidateItem, ItemContentService } from './item-content.service.js';

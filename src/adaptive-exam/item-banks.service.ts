@@ -10,7 +10,7 @@ import { f8 } from '../sessions/exam-session.repository.js';
 import { BankSnapshotCache } from './bank-snapshot.cache.js';
 import type { ListItemsQuery, NewItemDto, OptionDto, UpdateItemDto } from './dto/item-bank.dto.js';
 import type { BankView, CreatedBankView, ImportResultView, ItemPageView, ItemView } from './dto/views.dto.js';
-import { validateItemParameters } from './engine/index.js';
+import { validateItemParameters } from '../irt/index.js';
 import { itemContentNamespace } from './item-content.service.js';
 
 const DEFAULT_PAGE_SIZE = 100;

@@ -11,7 +11,7 @@ import {
   MIN_QUADRATURE_POINTS,
   thetaScaleProblems,
   validateItemParameters,
-} from './engine/index.js';
+} from '../irt/index.js';
 
 /** Stateless scoring (POST /v1/estimate): item parameters and a response pattern in, θ and SE out. */
 @Injectable()

@@ -1,7 +1,7 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import pg from 'pg';
 import request from 'supertest';
-import { createRng } from '../../src/adaptive-exam/engine/index.js';
+import { createRng } from '../../src/irt/index.js';
 
 export const ADMIN = { 'x-api-key': 'test-admin-key-0123456789' };
 export const bearer = (token: string) => ({ authorization: `Bearer ${token}` });

@@ -1,5 +1,5 @@
 import pg from 'pg';
-import { estimateFromItemParameters, type ExamConfig } from '../../../src/adaptive-exam/engine/index.js';
+import { estimateFromItemParameters, type ExamConfig } from '../../../src/irt/index.js';
 import { POSTGRES_ADMIN_URL, assertTestDatabase, databaseUrl, uniqueTestDatabaseName } from '../../setup/test-env.js';
 import { ADMIN, seeded } from '../../support/exam-fixtures.js';
 

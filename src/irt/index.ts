@@ -4,10 +4,7 @@ export {
   PROBABILITY_FLOOR,
   fastExp,
   information,
-  informations,
-  probabilities,
   probability,
-  testInformation,
   type ItemParameterArrays,
   type ItemParameters,
 } from './model.js';
@@ -37,7 +34,7 @@ export {
   type NormalPrior,
   type QuadratureGrid,
 } from './estimators.js';
-export { MAX_SEED, createRng, isValidSeed, randomSeed, rngForStep, stepSeed, type RandomSource } from './rng.js';
+export { MAX_SEED, createRng, randomSeed, rngForStep, stepSeed, type RandomSource } from './rng.js';
 export {
   MAX_RANDOMESQUE,
   SYMPSON_HETTER_CANDIDATES,
@@ -45,7 +42,7 @@ export {
   selectNextItem,
   type SelectionOptions,
 } from './selection.js';
-export { DEFAULT_STOPPING_RULE, STOP_REASONS, checkStopping, type StopReason, type StoppingRule } from './stopping.js';
+export { DEFAULT_STOPPING_RULE, checkStopping, type StopReason, type StoppingRule } from './stopping.js';
 export {
   ESTIMATORS,
   MAX_ABS_THETA,

@@ -46,8 +46,3 @@ export function rngForStep(examSeed: number, step: number): RandomSource {
 export function randomSeed(): number {
   return Math.floor(Math.random() * (MAX_SEED + 1)) >>> 0;
 }
-
-/** True when `value` can be used as an exam seed. */
-export function isValidSeed(value: number): boolean {
-  return Number.isInteger(value) && value >= 0 && value <= MAX_SEED;
-}

@@ -1,4 +1,4 @@
-import { createRng, isValidSeed, rngForStep, stepSeed } from './rng.js';
+import { createRng, rngForStep, stepSeed } from './rng.js';
 
 describe(createRng.name, () => {
   it('should produce the same sequence for the same seed and values in [0, 1)', () => {
@@ -30,15 +30,5 @@ describe(rngForStep.name, () => {
   it('should give distinct stream seeds for neighbouring steps', () => {
     const seeds = new Set(Array.from({ length: 1000 }, (_, step) => stepSeed(99, step)));
     expect(seeds.size).toBe(1000);
-  });
-});
-
-describe(isValidSeed.name, () => {
-  it('should accept 32-bit unsigned integers only', () => {
-    expect(isValidSeed(0)).toBe(true);
-    expect(isValidSeed(0xffffffff)).toBe(true);
-    expect(isValidSeed(-1)).toBe(false);
-    expect(isValidSeed(2 ** 32)).toBe(false);
-    expect(isValidSeed(1.5)).toBe(false);
   });
 });

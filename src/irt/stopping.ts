@@ -1,8 +1,6 @@
 /** Why an exam ended. */
 export type StopReason = 'MAX_ITEMS' | 'SE_THRESHOLD' | 'BANK_EXHAUSTED';
 
-export const STOP_REASONS: readonly StopReason[] = ['MAX_ITEMS', 'SE_THRESHOLD', 'BANK_EXHAUSTED'];
-
 export interface StoppingRule {
   /** Never stop on precision before this many answers. Default 1. */
   minItems: number;

@@ -1,5 +1,4 @@
 import fs from 'node:fs';
-import path from 'node:path';
 import fc from 'fast-check';
 import { createBankSnapshot, type BankItemInput } from './bank-snapshot.js';
 import { information } from './model.js';
@@ -14,8 +13,9 @@ interface SelectionCase {
   expected: { index: number };
 }
 
-const referencePath = path.resolve(process.cwd(), '../shared/irt-reference/selection-cases.json');
-const cases = JSON.parse(fs.readFileSync(referencePath, 'utf8')) as SelectionCase[];
+// Independent reference values (test/fixtures/irt-reference/README.md says how they were computed).
+const referenceUrl = new URL('../../test/fixtures/irt-reference/selection-cases.json', import.meta.url);
+const cases = JSON.parse(fs.readFileSync(referenceUrl, 'utf8')) as SelectionCase[];
 
 const itemArbitrary = fc.record({
   a: fc.double({ min: 0.3, max: 2.5, noNaN: true }),

@@ -1,5 +1,4 @@
 import fs from 'node:fs';
-import path from 'node:path';
 import fc from 'fast-check';
 import { createBankSnapshot, type BankItemInput } from './bank-snapshot.js';
 import {
@@ -28,9 +27,9 @@ interface EstimationCase {
   expected: { theta: number; se: number };
 }
 
-// The shared reference folder sits next to the repository root (tests run from the repo root).
-const referencePath = path.resolve(process.cwd(), '../shared/irt-reference/estimation-cases.json');
-const cases = JSON.parse(fs.readFileSync(referencePath, 'utf8')) as EstimationCase[];
+// Independent reference values (test/fixtures/irt-reference/README.md says how they were computed).
+const referenceUrl = new URL('../../test/fixtures/irt-reference/estimation-cases.json', import.meta.url);
+const cases = JSON.parse(fs.readFileSync(referenceUrl, 'utf8')) as EstimationCase[];
 
 const itemArbitrary = fc.record({
   a: fc.double({ min: 0.3, max: 2.5, noNaN: true }),

@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { fastExp, information, informations, probabilities, probability, testInformation } from './model.js';
+import { fastExp, information, probability } from './model.js';
 
 describe(probability.name, () => {
   it('should reduce to the 2PL logistic when c = 0 and d = 1', () => {
@@ -66,17 +66,6 @@ describe(information.name, () => {
       expect(Number.isFinite(value)).toBe(true);
       expect(value).toBeGreaterThanOrEqual(0);
     }
-  });
-});
-
-describe(informations.name, () => {
-  it('should compute every item of a bank in one call', () => {
-    const bank = { a: [1, 1.5], b: [0, 1], c: [0, 0.2], d: [1, 0.9] };
-    const values = informations(0.5, bank);
-    expect(values[0]).toBeCloseTo(information(0.5, 1, 0), 15);
-    expect(values[1]).toBeCloseTo(information(0.5, 1.5, 1, 0.2, 0.9), 15);
-    expect(probabilities(0.5, bank)[1]).toBeCloseTo(probability(0.5, 1.5, 1, 0.2, 0.9), 15);
-    expect(testInformation(0.5, bank, [0, 1])).toBeCloseTo(values[0] + values[1], 15);
   });
 });
 
