@@ -8,10 +8,12 @@ import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fa
 import { type ConnectionError, type FastifyError, type FastifyReply, type FastifyRequest, LogController } from 'fastify';
 import { AppModule } from './app.module.js';
 import { AllExceptionsFilter } from './common/errors/all-exceptions.filter.js';
-import type { ErrorBody } from './common/errors/api-exception.js';
-import { ErrorCode, errorCodeForStatus, HTTP_STATUS_OF } from './common/errors/error-code.js';
+import { errorBody, statusErrorBody } from './common/errors/api-exception.js';
+import { ErrorCode } from './common/errors/error-code.js';
+import { jsonSchemaOptions } from './common/http/json-schema.js';
 import { setupOpenApi } from './common/http/openapi.js';
 import { createValidationPipe } from './common/http/validation.js';
+import { AppConfig } from './config/app-config.service.js';
 import type { LogLevel } from './config/environment.js';
 import { registerHttpMetrics } from './metrics/http-metrics.js';
 import { MetricsService } from './metrics/metrics.service.js';
@@ -50,7 +52,7 @@ const CLIENT_ERRORS: Record<string, { statusCode: number; message: string }> = {
 function clientErrorHandler(error: ConnectionError, socket: Socket): void {
   if (error.code === 'ECONNRESET' || socket.destroyed) return;
   const { statusCode, message } = CLIENT_ERRORS[error.code] ?? { statusCode: 400, message: 'Malformed HTTP request' };
-  const body = JSON.stringify({ statusCode, code: errorCodeForStatus(statusCode), message });
+  const body = JSON.stringify(statusErrorBody(statusCode, message));
   if (socket.writable) {
     socket.write(
       `HTTP/1.1 ${statusCode} ${STATUS_CODES[statusCode]}\r\nContent-Length: ${Buffer.byteLength(body)}\r\n` +
@@ -70,13 +72,14 @@ const FRAMEWORK_ERROR_MESSAGES: Record<string, string> = {
  * Nest's filter): a 400 VALIDATION_FAILED, as the UUID pipes would have answered.
  */
 function frameworkErrors(error: FastifyError, _request: FastifyRequest, reply: FastifyReply): void {
-  const message = FRAMEWORK_ERROR_MESSAGES[error.code] ?? 'Bad request';
-  void reply.code(400).send({ statusCode: 400, code: ErrorCode.VALIDATION_FAILED, message });
+  const body = errorBody(ErrorCode.VALIDATION_FAILED, FRAMEWORK_ERROR_MESSAGES[error.code] ?? 'Bad request');
+  void reply.code(body.statusCode).send(body);
 }
 
+/** The Fastify instance under Nest. Its logger's level is set from the validated config in `configureApp`. */
 export function createFastifyAdapter(options: CreateAppOptions = {}): FastifyAdapter {
-  const logLevel = (process.env.LOG_LEVEL ?? 'info') as LogLevel;
   return new FastifyAdapter({
+    ...jsonSchemaOptions,
     bodyLimit: BODY_LIMIT_BYTES,
     // Honour a caller's request id so one id follows a request across services.
     requestIdHeader: 'x-request-id',
@@ -85,7 +88,6 @@ export function createFastifyAdapter(options: CreateAppOptions = {}): FastifyAda
       options.requestLogging === false
         ? false
         : {
-            level: logLevel,
             // Credentials never reach the logs.
             redact: ['req.headers.authorization', 'req.headers["x-api-key"]'],
           },
@@ -109,22 +111,18 @@ export function startDraining(app: NestFastifyApplication): void {
 
 /** The HTTP conventions every instance shares: validation, the error shape, request ids, API docs. (main.ts owns signals.) */
 export function configureApp(app: NestFastifyApplication): NestFastifyApplication {
+  const fastify = app.getHttpAdapter().getInstance();
+  fastify.log.level = app.get(AppConfig).get('LOG_LEVEL');
   app.useGlobalPipes(createValidationPipe());
   const metrics = app.get(MetricsService);
   app.useGlobalFilters(new AllExceptionsFilter(metrics));
-  registerHttpMetrics(app.getHttpAdapter().getInstance(), metrics);
+  registerHttpMetrics(fastify, metrics);
   let draining = false;
   drainSwitches.set(app, () => {
     draining = true;
   });
-  const unavailable: ErrorBody = {
-    statusCode: HTTP_STATUS_OF[ErrorCode.SERVICE_UNAVAILABLE],
-    code: ErrorCode.SERVICE_UNAVAILABLE,
-    message: 'This instance is shutting down, retry the request',
-  };
-  app
-    .getHttpAdapter()
-    .getInstance()
+  const unavailable = errorBody(ErrorCode.SERVICE_UNAVAILABLE, 'This instance is shutting down, retry the request');
+  fastify
     // Shutdown: requests already running finish; new ones (on kept-alive connections) are turned away.
     .addHook('preClose', async () => {
       draining = true;
@@ -152,10 +150,11 @@ export function configureApp(app: NestFastifyApplication): NestFastifyApplicatio
 
 /** Builds the HTTP application exactly as production runs it (used by main.ts and the e2e tests). */
 export async function createApp(options: CreateAppOptions = {}): Promise<NestFastifyApplication> {
-  const logLevel = (process.env.LOG_LEVEL ?? 'info') as LogLevel;
+  // Start-up logs wait in a buffer until the logger is installed at the configured level.
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(), createFastifyAdapter(options), {
-    logger: createLogger(logLevel),
+    bufferLogs: true,
     abortOnError: false,
   });
+  app.useLogger(createLogger(app.get(AppConfig).get('LOG_LEVEL')));
   return configureApp(app);
 }

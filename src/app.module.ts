@@ -1,8 +1,9 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { AdaptiveExamModule } from './adaptive-exam/adaptive-exam.module.js';
-import { CacheModule } from './cache/cache.module.js';
+import { AdminModule } from './admin/admin.module.js';
 import { AppConfigModule } from './config/config.module.js';
 import { HealthModule } from './health/health.module.js';
+import { ItemBanksModule } from './item-banks/item-banks.module.js';
 import { MetricsModule } from './metrics/metrics.module.js';
 import { PrismaModule } from './prisma/prisma.module.js';
 import { RedisModule } from './redis/redis.module.js';
@@ -14,7 +15,17 @@ export class AppModule {
   static forRoot(): DynamicModule {
     return {
       module: AppModule,
-      imports: [AppConfigModule.forRoot(), MetricsModule, PrismaModule, RedisModule, CacheModule, HealthModule, SessionsModule, AdaptiveExamModule],
+      imports: [
+        AppConfigModule.forRoot(),
+        MetricsModule,
+        PrismaModule,
+        RedisModule,
+        HealthModule,
+        SessionsModule,
+        ItemBanksModule,
+        AdaptiveExamModule,
+        AdminModule,
+      ],
     };
   }
 }

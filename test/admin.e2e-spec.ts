@@ -46,7 +46,7 @@ describe('Admin and scoring (e2e)', () => {
   });
 
   describe('GET /v1/admin/stats', () => {
-    it('should report sessions, locks, Redis and the snapshot cache', async () => {
+    it('should report sessions, locks, Redis and the bank snapshots in memory', async () => {
       const { bankId } = await createBank(server, 20, 4);
       await request(server).post('/v1/exams').send({ bankId, candidateId: 's' }).expect(201);
       await request(server).post('/v1/exams').send({ bankId, candidateId: 's' }).expect(201);
@@ -55,10 +55,13 @@ describe('Admin and scoring (e2e)', () => {
         activeSessions: expect.any(Number),
         locksHeld: 0,
         redis: { connected: true, usedMemoryBytes: expect.any(Number) },
-        cache: { hits: expect.any(Number), misses: expect.any(Number), hitRate: expect.any(Number) },
+        bankSnapshots: { banks: expect.any(Number), items: expect.any(Number), bytes: expect.any(Number), loads: expect.any(Number) },
       });
       expect(res.body.activeSessions).toBeGreaterThanOrEqual(2);
-      expect(res.body.cache.hits).toBeGreaterThanOrEqual(1);
+      // The bank the exams started on is held in memory, with its 20 items.
+      expect(res.body.bankSnapshots.banks).toBeGreaterThanOrEqual(1);
+      expect(res.body.bankSnapshots.items).toBeGreaterThanOrEqual(20);
+      expect(res.body.bankSnapshots.bytes).toBeGreaterThan(0);
       await request(server).get('/v1/admin/stats').expect(401);
     });
   });

@@ -1,6 +1,7 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type pg from 'pg';
 import request from 'supertest';
+import { VERSION_CHECK_MS } from '../src/item-banks/bank-snapshots.js';
 import { ADMIN, appServer, bearer, makeItems, sqlClient } from './support/exam-fixtures.js';
 import { startApp } from './support/test-app.js';
 
@@ -172,6 +173,33 @@ describe('Item banks (e2e)', () => {
       expect(clash.body.code).toBe('CONFLICT');
       await request(server).patch('/v1/items/00000000-0000-4000-8000-000000000000').set(ADMIN).send({ a: 1 }).expect(404);
       await request(server).patch('/v1/items/zzz').set(ADMIN).send({ a: 1 }).expect(400);
+    });
+
+    it('should show the edited item on this instance at once and on another within the version check', async () => {
+      const other = await startApp();
+      try {
+        const bank = await newBank();
+        await request(server).post(`/v1/item-banks/${bank.id}/items`).set(ADMIN).send({ items: makeItems(10, 11) }).expect(201);
+        const started = await request(server).post('/v1/exams').send({ bankId: bank.id, candidateId: 'edit' }).expect(201);
+        const { examId, token, item } = started.body as { examId: string; token: string; item: { id: string; stem: string } };
+        // Both instances hold the bank in memory, content included.
+        const before = await request(appServer(other)).get(`/v1/exams/${examId}`).set(bearer(token)).expect(200);
+        expect(before.body.item.stem).toBe(item.stem);
+
+        await request(server).patch(`/v1/items/${item.id}`).set(ADMIN).send({ stem: 'Edited stem' }).expect(200);
+        const here = await request(server).get(`/v1/exams/${examId}`).set(bearer(token)).expect(200);
+        expect(here.body.item).toEqual({ id: item.id, stem: 'Edited stem', options: expect.any(Array) });
+        // The other instance checks the bank's version once a second.
+        const deadline = Date.now() + 2 * VERSION_CHECK_MS;
+        let there = before;
+        while (there.body.item.stem !== 'Edited stem' && Date.now() < deadline) {
+          await new Promise((resolve) => setTimeout(resolve, 50));
+          there = await request(appServer(other)).get(`/v1/exams/${examId}`).set(bearer(token)).expect(200);
+        }
+        expect(there.body.item).toEqual({ id: item.id, stem: 'Edited stem', options: expect.any(Array) });
+      } finally {
+        await other.close();
+      }
     });
   });
 });

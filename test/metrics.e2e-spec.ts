@@ -51,7 +51,9 @@ describe('Prometheus metrics (e2e)', () => {
       'cat_active_exams',
       'cat_lock_contention_total',
       'cat_redis_fallbacks_total',
-      'cat_cache_requests_total',
+      'cat_bank_snapshots',
+      'cat_bank_snapshot_bytes',
+      'cat_bank_snapshot_load_duration_seconds',
       'cat_store_errors_total',
     ]) {
       expect(names).toContain(name);

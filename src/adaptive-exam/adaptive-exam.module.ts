@@ -1,30 +1,18 @@
 import { Module } from '@nestjs/common';
 import { AdminApiKeyGuard } from '../common/auth/admin-api-key.guard.js';
 import { ExamTokenGuard } from '../common/auth/exam-token.guard.js';
+import { ItemBanksModule } from '../item-banks/item-banks.module.js';
 import { SessionsModule } from '../sessions/sessions.module.js';
-import { AdminController } from './admin.controller.js';
-import { AdminService } from './admin.service.js';
-import { BankSnapshotCache } from './bank-snapshot.cache.js';
+import { ExamAccess } from './exam-access.service.js';
 import { ExamsController } from './exams.controller.js';
 import { ExamsService } from './exams.service.js';
-import { ItemBanksController } from './item-banks.controller.js';
-import { ItemBanksService } from './item-banks.service.js';
-import { ItemContentService } from './item-content.service.js';
+import { ScoringController } from './scoring.controller.js';
 import { ScoringService } from './scoring.service.js';
 
-/** Item banks, items, adaptive exams, stateless scoring and admin stats. */
+/** Adaptive exams (start, answer, finish, result) and stateless scoring. */
 @Module({
-  imports: [SessionsModule],
-  controllers: [ItemBanksController, ExamsController, AdminController],
-  providers: [
-    AdminApiKeyGuard,
-    ExamTokenGuard,
-    BankSnapshotCache,
-    ItemContentService,
-    ItemBanksService,
-    ExamsService,
-    ScoringService,
-    AdminService,
-  ],
+  imports: [SessionsModule, ItemBanksModule],
+  controllers: [ExamsController, ScoringController],
+  providers: [AdminApiKeyGuard, ExamTokenGuard, ExamAccess, ExamsService, ScoringService],
 })
 export class AdaptiveExamModule {}

@@ -1,14 +1,17 @@
 import { Body, Controller, Get, HttpCode, Param, Post, UseGuards } from '@nestjs/common';
-import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiSecurity, ApiTags } from '@nestjs/swagger';
+import { RouteSchema } from '@nestjs/platform-fastify';
+import { ApiBearerAuth, ApiBody, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiSecurity, ApiTags } from '@nestjs/swagger';
 import type { Caller } from '../common/auth/auth.types.js';
 import { CurrentCaller } from '../common/auth/caller.decorator.js';
 import { AllowAdmin, ExamTokenGuard } from '../common/auth/exam-token.guard.js';
 import { ApiErrors } from '../common/errors/error-body.dto.js';
 import { ErrorCode } from '../common/errors/error-code.js';
+import { uuidParam } from '../common/http/uuid-param.pipe.js';
+import type { Submitted } from './answer-decision.js';
+import { ANSWER_ROUTE_SCHEMA } from './answer.schema.js';
 import { StartExamDto, SubmitAnswerDto } from './dto/exam.dto.js';
-import { AnswerView, ExamView, FinishView, ResultView, StartedExamView } from './dto/views.dto.js';
+import { AnswerView, ExamView, FinishView, ResultView, StartedExamView } from './dto/exam.views.js';
 import { ExamsService } from './exams.service.js';
-import { uuidParam } from './uuid-param.pipe.js';
 
 const { UNAUTHORIZED, NOT_FOUND, EXAM_EXPIRED, SUBMISSION_IN_PROGRESS } = ErrorCode;
 
@@ -40,27 +43,18 @@ export class ExamsController {
     return this.exams.get(examId, caller);
   }
 
+  /** The hot route: its path and body are checked by the compiled JSON schema, and its reply serialised by one. */
   @Post(':examId/answers')
   @HttpCode(200)
+  @RouteSchema(ANSWER_ROUTE_SCHEMA)
   @UseGuards(ExamTokenGuard)
   @ApiBearerAuth('exam-token')
   @ApiOperation({ summary: 'Answer the item being shown (exactly once: an identical repeat replays the same body)' })
-  @ApiErrors(
-    UNAUTHORIZED,
-    NOT_FOUND,
-    ErrorCode.NOT_CURRENT_ITEM,
-    ErrorCode.ALREADY_ANSWERED,
-    SUBMISSION_IN_PROGRESS,
-    ErrorCode.EXAM_FINISHED,
-    EXAM_EXPIRED,
-  )
+  @ApiErrors(UNAUTHORIZED, NOT_FOUND, ErrorCode.NOT_CURRENT_ITEM, ErrorCode.ALREADY_ANSWERED, SUBMISSION_IN_PROGRESS, ErrorCode.EXAM_FINISHED, EXAM_EXPIRED)
+  @ApiBody({ type: SubmitAnswerDto })
   @ApiOkResponse({ type: AnswerView })
-  answer(
-    @Param('examId', uuidParam('examId')) examId: string,
-    @CurrentCaller() caller: Caller,
-    @Body() dto: SubmitAnswerDto,
-  ): Promise<AnswerView> {
-    return this.exams.answer(examId, caller, dto);
+  answer(@Param('examId') examId: string, @CurrentCaller() caller: Caller, @Body() submitted: Submitted): Promise<AnswerView> {
+    return this.exams.answer(examId, caller, submitted);
   }
 
   @Post(':examId/finish')

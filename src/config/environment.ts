@@ -84,19 +84,6 @@ export class Environment {
   @Matches(/^[^,\s]+:\d+(,[^,\s]+:\d+)*$/, { message: 'REDIS_CLUSTER_NODES must be host:port[,host:port…]' })
   REDIS_CLUSTER_NODES?: string;
 
-  /** Longest a cache read may wait on Redis before it reads through to Postgres instead. */
-  @Transform(toInt)
-  @IsInt()
-  @Min(1)
-  @Max(10_000)
-  CACHE_BUDGET_MS = 50;
-
-  @Transform(toInt)
-  @IsInt()
-  @Min(1)
-  @Max(7 * 24 * 3600)
-  CACHE_ITEM_CONTENT_TTL_SECONDS = 3_600;
-
   @IsString()
   @MinLength(16, { message: 'ADMIN_API_KEY must be at least 16 characters' })
   ADMIN_API_KEY!: string;

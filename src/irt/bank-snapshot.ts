@@ -27,6 +27,7 @@ export interface BankSnapshotOptions {
   scalingConstant?: number;
 }
 
+/** One invalid input field, e.g. `{ field: 'items.3.a', message: 'must be a finite number > 0' }` (dotted path). */
 export interface FieldProblem {
   field: string;
   message: string;

@@ -28,11 +28,7 @@ export interface SelectionConfig {
   sympsonHetter: boolean;
 }
 
-export interface ExamConfig extends StoppingRule {
-  estimator: EstimatorName;
-  prior: NormalPrior;
-  thetaRange: [number, number];
-  quadraturePoints: number;
+export interface ExamConfig extends StoppingRule, EstimationSettings {
   /** θ used to pick the first item (and reported before any answer). Default: prior mean. */
   startTheta: number;
   selection: SelectionConfig;
@@ -41,12 +37,10 @@ export interface ExamConfig extends StoppingRule {
 }
 
 /** What a client may send: everything optional, nested objects partial. */
-export type ExamConfigInput = Partial<Omit<ExamConfig, 'prior' | 'selection'>> & {
-  prior?: Partial<NormalPrior>;
-  selection?: Partial<SelectionConfig>;
-};
-
-export type ConfigProblem = FieldProblem;
+export type ExamConfigInput = Partial<Omit<ExamConfig, 'prior' | 'selection' | 'thetaRange'>> &
+  EstimationSettingsInput & {
+    selection?: Partial<SelectionConfig>;
+  };
 
 /**
  * The θ scale the estimators are built for. A wider thetaRange makes the MAP/MLE bracketing scan (steps of 0.2)
@@ -56,23 +50,64 @@ export type ConfigProblem = FieldProblem;
 export const MAX_ABS_THETA = 20;
 export const MIN_PRIOR_SD = 0.01;
 
-/** Bounds of thetaRange and the prior on the θ scale (finiteness and order are checked by the caller). */
-export function thetaScaleProblems(thetaRange: readonly [number, number], prior: NormalPrior): ConfigProblem[] {
-  const problems: ConfigProblem[] = [];
-  const outside = (value: number) => Number.isFinite(value) && Math.abs(value) > MAX_ABS_THETA;
+/** How θ is estimated: shared by exam configs and stateless scoring. */
+export interface EstimationSettings {
+  estimator: EstimatorName;
+  prior: NormalPrior;
+  thetaRange: [number, number];
+  quadraturePoints: number;
+}
+
+/** What a client may send of them: everything optional. */
+export interface EstimationSettingsInput {
+  estimator?: EstimatorName;
+  prior?: Partial<NormalPrior>;
+  thetaRange?: readonly [number, number];
+  quadraturePoints?: number;
+}
+
+/** Fills the defaults (EAP, N(0, 1), [-4, 4], 61 points). Does not validate. */
+export function resolveEstimationSettings(input: EstimationSettingsInput = {}): EstimationSettings {
+  return {
+    estimator: input.estimator ?? 'EAP',
+    prior: { mean: input.prior?.mean ?? DEFAULT_PRIOR.mean, sd: input.prior?.sd ?? DEFAULT_PRIOR.sd },
+    thetaRange: input.thetaRange ? [input.thetaRange[0], input.thetaRange[1]] : [DEFAULT_THETA_RANGE[0], DEFAULT_THETA_RANGE[1]],
+    quadraturePoints: input.quadraturePoints ?? DEFAULT_QUADRATURE_POINTS,
+  };
+}
+
+const isFiniteNumber = (value: unknown): value is number => typeof value === 'number' && Number.isFinite(value);
+
+/** Every problem with resolved estimation settings, as `{ field, message }` (empty = valid). */
+export function validateEstimationSettings(settings: EstimationSettings): FieldProblem[] {
+  const problems: FieldProblem[] = [];
+  const add = (field: string, message: string) => problems.push({ field, message });
   const scale = `[-${MAX_ABS_THETA}, ${MAX_ABS_THETA}]`;
-  if (outside(thetaRange[0]) || outside(thetaRange[1])) problems.push({ field: 'thetaRange', message: `must lie within ${scale}` });
-  if (outside(prior.mean)) problems.push({ field: 'prior.mean', message: `must lie within ${scale}` });
-  if (prior.sd > 0 && prior.sd < MIN_PRIOR_SD) problems.push({ field: 'prior.sd', message: `must be at least ${MIN_PRIOR_SD}` });
+  const outsideScale = (value: number) => Math.abs(value) > MAX_ABS_THETA;
+
+  if (!ESTIMATORS.includes(settings.estimator)) add('estimator', `must be one of ${ESTIMATORS.join(', ')}`);
+
+  const { mean, sd } = settings.prior;
+  if (!isFiniteNumber(mean)) add('prior.mean', 'must be a finite number');
+  else if (outsideScale(mean)) add('prior.mean', `must lie within ${scale}`);
+  if (!isFiniteNumber(sd) || sd <= 0) add('prior.sd', 'must be a finite number > 0');
+  else if (sd < MIN_PRIOR_SD) add('prior.sd', `must be at least ${MIN_PRIOR_SD}`);
+
+  const [lo, hi] = settings.thetaRange;
+  if (!isFiniteNumber(lo) || !isFiniteNumber(hi)) add('thetaRange', 'must be two finite numbers [lo, hi]');
+  else if (lo >= hi) add('thetaRange', 'lower bound must be less than upper bound');
+  else if (outsideScale(lo) || outsideScale(hi)) add('thetaRange', `must lie within ${scale}`);
+
+  const points = settings.quadraturePoints;
+  if (!Number.isInteger(points) || points < MIN_QUADRATURE_POINTS || points > MAX_QUADRATURE_POINTS) {
+    add('quadraturePoints', `must be an integer in [${MIN_QUADRATURE_POINTS}, ${MAX_QUADRATURE_POINTS}]`);
+  }
   return problems;
 }
 
 /** Fills every default. Does not validate: call `validateExamConfig` on the result. */
 export function resolveExamConfig(input: ExamConfigInput = {}): ExamConfig {
-  const prior: NormalPrior = {
-    mean: input.prior?.mean ?? DEFAULT_PRIOR.mean,
-    sd: input.prior?.sd ?? DEFAULT_PRIOR.sd,
-  };
+  const estimation = resolveEstimationSettings(input);
   const selection: SelectionConfig = {
     rule: input.selection?.rule ?? 'MFI',
     randomesque: input.selection?.randomesque ?? 1,
@@ -82,11 +117,8 @@ export function resolveExamConfig(input: ExamConfigInput = {}): ExamConfig {
   if (input.selection?.maxExposure !== undefined) selection.maxExposure = input.selection.maxExposure;
 
   const config: ExamConfig = {
-    estimator: input.estimator ?? 'EAP',
-    prior,
-    thetaRange: input.thetaRange ? [input.thetaRange[0], input.thetaRange[1]] : [DEFAULT_THETA_RANGE[0], DEFAULT_THETA_RANGE[1]],
-    quadraturePoints: input.quadraturePoints ?? DEFAULT_QUADRATURE_POINTS,
-    startTheta: input.startTheta ?? prior.mean,
+    ...estimation,
+    startTheta: input.startTheta ?? estimation.prior.mean,
     selection,
     minItems: input.minItems ?? DEFAULT_STOPPING_RULE.minItems,
     maxItems: input.maxItems ?? DEFAULT_STOPPING_RULE.maxItems,
@@ -96,32 +128,14 @@ export function resolveExamConfig(input: ExamConfigInput = {}): ExamConfig {
   return config;
 }
 
-const isFiniteNumber = (value: unknown): value is number => typeof value === 'number' && Number.isFinite(value);
-
 /** Every problem with a resolved config, as `{ field, message }` (empty = valid), for HTTP 400 details. */
-export function validateExamConfig(config: ExamConfig): ConfigProblem[] {
-  const problems: ConfigProblem[] = [];
+export function validateExamConfig(config: ExamConfig): FieldProblem[] {
+  const problems = validateEstimationSettings(config);
   const add = (field: string, message: string) => problems.push({ field, message });
-
-  if (!ESTIMATORS.includes(config.estimator)) add('estimator', `must be one of ${ESTIMATORS.join(', ')}`);
-
-  if (!isFiniteNumber(config.prior.mean)) add('prior.mean', 'must be a finite number');
-  if (!isFiniteNumber(config.prior.sd) || config.prior.sd <= 0) add('prior.sd', 'must be a finite number > 0');
-
   const [lo, hi] = config.thetaRange;
-  const rangeIsNumeric = isFiniteNumber(lo) && isFiniteNumber(hi);
-  if (!rangeIsNumeric) add('thetaRange', 'must be two finite numbers [lo, hi]');
-  else if (lo >= hi) add('thetaRange', 'lower bound must be less than upper bound');
-
-  problems.push(...thetaScaleProblems(config.thetaRange, config.prior));
-
-  const points = config.quadraturePoints;
-  if (!Number.isInteger(points) || points < MIN_QUADRATURE_POINTS || points > MAX_QUADRATURE_POINTS) {
-    add('quadraturePoints', `must be an integer in [${MIN_QUADRATURE_POINTS}, ${MAX_QUADRATURE_POINTS}]`);
-  }
 
   if (!isFiniteNumber(config.startTheta)) add('startTheta', 'must be a finite number');
-  else if (rangeIsNumeric && lo < hi && (config.startTheta < lo || config.startTheta > hi)) {
+  else if (lo < hi && (config.startTheta < lo || config.startTheta > hi)) {
     add('startTheta', 'must lie within thetaRange');
   }
 

@@ -47,9 +47,9 @@ describe(MetricsService.name, () => {
           'cat_active_exams',
           'cat_lock_contention_total',
           'cat_redis_fallbacks_total',
-          'cat_cache_requests_total',
-          'cat_cache_load_duration_seconds',
-          'cat_cache_write_failures_total',
+          'cat_bank_snapshots',
+          'cat_bank_snapshot_bytes',
+          'cat_bank_snapshot_load_duration_seconds',
           'cat_store_errors_total',
         ]),
       );
@@ -76,11 +76,7 @@ describe(MetricsService.name, () => {
       metrics.submissionContended();
       metrics.redisFallback('hot-state-read');
       metrics.postgresError();
-      metrics.cacheRead('item-content', 'hit');
-      metrics.cacheRead('item-content', 'miss');
-      metrics.cacheRead('item-content', 'bypass');
-      metrics.cacheWriteFailed('item-content');
-      metrics.cacheLoaded('item-content', 0.004);
+      metrics.bankSnapshotLoaded(0.004);
       const { families, text } = await scrape(metrics);
 
       expect(value(families, 'cat_exams_started_total')).toBe(1);
@@ -91,11 +87,18 @@ describe(MetricsService.name, () => {
       expect(value(families, 'cat_redis_fallbacks_total', { operation: 'hot-state-read' })).toBe(1);
       expect(value(families, 'cat_store_errors_total', { store: 'redis' })).toBe(1);
       expect(value(families, 'cat_store_errors_total', { store: 'postgres' })).toBe(1);
-      for (const result of ['hit', 'miss', 'bypass']) {
-        expect(value(families, 'cat_cache_requests_total', { tier: 'item-content', result })).toBe(1);
-      }
-      expect(value(families, 'cat_cache_write_failures_total', { tier: 'item-content' })).toBe(1);
-      expect(histogramCount(text, 'cat_cache_load_duration_seconds', 'tier="item-content"')).toBe(1);
+      expect(text).toContain('cat_bank_snapshot_load_duration_seconds_count 1');
+    });
+  });
+
+  describe('bank snapshot gauges', () => {
+    it('should read their source at scrape time', async () => {
+      const metrics = new MetricsService();
+      expect(value((await scrape(metrics)).families, 'cat_bank_snapshots')).toBe(0);
+      metrics.setBankSnapshotSource(() => ({ banks: 3, bytes: 12_345 }));
+      const { families } = await scrape(metrics);
+      expect(value(families, 'cat_bank_snapshots')).toBe(3);
+      expect(value(families, 'cat_bank_snapshot_bytes')).toBe(12_345);
     });
   });
 

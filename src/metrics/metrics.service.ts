@@ -4,6 +4,9 @@ import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom
 /** What the active-exams gauge reads at scrape time (fleet-wide count from Postgres). */
 export type ActiveExamsSource = () => Promise<number>;
 
+/** What the bank-snapshot gauges read at scrape time (this instance's memory). */
+export type BankSnapshotSource = () => { banks: number; bytes: number };
+
 /**
  * The service's Prometheus metrics, on a registry of its own (several app instances in one process, as in
  * tests, must not collide on prom-client's global registry). Modules call the named methods below; raw
@@ -13,6 +16,7 @@ export type ActiveExamsSource = () => Promise<number>;
 export class MetricsService {
   private readonly registry = new Registry();
   private activeExamsSource?: ActiveExamsSource;
+  private bankSnapshotSource?: BankSnapshotSource;
 
   private readonly httpRequestDuration = new Histogram({
     name: 'cat_http_request_duration_seconds',
@@ -36,23 +40,10 @@ export class MetricsService {
     labelNames: ['operation'] as const,
     registers: [this.registry],
   });
-  private readonly cacheRequests = new Counter({
-    name: 'cat_cache_requests_total',
-    help: 'Cache reads by tier and result (hit, miss, bypass)',
-    labelNames: ['tier', 'result'] as const,
-    registers: [this.registry],
-  });
-  private readonly cacheLoadDuration = new Histogram({
-    name: 'cat_cache_load_duration_seconds',
-    help: 'Time to load a cache miss from Postgres, by tier',
-    labelNames: ['tier'] as const,
-    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25],
-    registers: [this.registry],
-  });
-  private readonly cacheWriteFailures = new Counter({
-    name: 'cat_cache_write_failures_total',
-    help: 'Cache write-backs that failed or ran over the budget (swallowed; they only cost a later miss), by tier',
-    labelNames: ['tier'] as const,
+  private readonly bankSnapshotLoadDuration = new Histogram({
+    name: 'cat_bank_snapshot_load_duration_seconds',
+    help: 'Time to build an in-process bank snapshot from Postgres (first use of a bank, or a new bank version)',
+    buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
     registers: [this.registry],
   });
   private readonly storeErrors = new Counter({
@@ -78,6 +69,18 @@ export class MetricsService {
         }
       },
     });
+    const snapshots: Gauge = new Gauge({
+      name: 'cat_bank_snapshots',
+      help: "Item banks held in this instance's memory",
+      registers: [this.registry],
+      collect: () => snapshots.set(this.bankSnapshotSource?.().banks ?? 0),
+    });
+    const snapshotBytes: Gauge = new Gauge({
+      name: 'cat_bank_snapshot_bytes',
+      help: "Approximate bytes of the bank snapshots held in this instance's memory (parameters, keys, content)",
+      registers: [this.registry],
+      collect: () => snapshotBytes.set(this.bankSnapshotSource?.().bytes ?? 0),
+    });
   }
 
   private counter(name: string, help: string): Counter {
@@ -86,6 +89,10 @@ export class MetricsService {
 
   setActiveExamsSource(source: ActiveExamsSource): void {
     this.activeExamsSource = source;
+  }
+
+  setBankSnapshotSource(source: BankSnapshotSource): void {
+    this.bankSnapshotSource = source;
   }
 
   /** One finished HTTP request; `route` is the route pattern (`/v1/exams/:examId`), never the raw URL. */
@@ -123,16 +130,8 @@ export class MetricsService {
     this.storeErrors.inc({ store: 'postgres' });
   }
 
-  cacheRead(tier: string, result: 'hit' | 'miss' | 'bypass'): void {
-    this.cacheRequests.inc({ tier, result });
-  }
-
-  cacheWriteFailed(tier: string): void {
-    this.cacheWriteFailures.inc({ tier });
-  }
-
-  cacheLoaded(tier: string, seconds: number): void {
-    this.cacheLoadDuration.observe({ tier }, seconds);
+  bankSnapshotLoaded(seconds: number): void {
+    this.bankSnapshotLoadDuration.observe(seconds);
   }
 
   async exposition(): Promise<{ contentType: string; body: string }> {

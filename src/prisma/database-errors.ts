@@ -44,3 +44,18 @@ export function isDatabaseUnavailable(error: unknown): boolean {
   }
   return false;
 }
+
+const UNIQUE_VIOLATION = '23505';
+
+/**
+ * True when a unique constraint refused a write, whichever path the statement took: Prisma's client (P2002, or
+ * the adapter's error in `meta`) or a prepared statement on the pg pool (SQLSTATE in `code`).
+ */
+export function isUniqueViolation(error: unknown): boolean {
+  if ((error as { code?: unknown } | null)?.code === UNIQUE_VIOLATION) return true;
+  if (!(error instanceof Prisma.PrismaClientKnownRequestError)) return false;
+  if (error.code === 'P2002') return true;
+  const meta = error.meta as { code?: string; driverAdapterError?: { cause?: { originalCode?: string; kind?: string } } } | undefined;
+  const cause = meta?.driverAdapterError?.cause;
+  return meta?.code === UNIQUE_VIOLATION || cause?.originalCode === UNIQUE_VIOLATION || cause?.kind === 'UniqueConstraintViolation';
+}

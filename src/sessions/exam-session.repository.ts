@@ -1,8 +1,15 @@
 import { Injectable } from '@nestjs/common';
-import { Prisma } from '@prisma/client';
+import type { Prisma } from '@prisma/client';
+import { AppConfig } from '../config/app-config.service.js';
+import type { StopReason } from '../irt/index.js';
+import { isUniqueViolation } from '../prisma/database-errors.js';
 import { PrismaService } from '../prisma/prisma.service.js';
+import type { ExamHotState } from './exam-state.js';
 
 export type ExamStatusName = 'ACTIVE' | 'COMPLETED' | 'EXPIRED';
+
+/** Why an exam ended: a stopping rule, or the candidate's own finish. */
+export type ExamStopReason = StopReason | 'FINISHED';
 
 /** The parts of a session that never change after it starts (safe to cache in any process). */
 export interface ExamMeta {
@@ -15,21 +22,27 @@ export interface ExamMeta {
   seed: number;
 }
 
-/** The mutable row, read in one statement with its response history (a consistent snapshot). */
-export interface StoredExamState {
+/** The mutable row with its response history, read in one statement (a consistent snapshot). */
+export interface StoredExamState extends ExamHotState {
   status: ExamStatusName;
-  theta: number;
-  se: number;
   answered: number;
-  currentItem: number | null;
-  version: number;
-  stopReason: string | null;
+  stopReason: ExamStopReason | null;
   startedAt: Date;
   lastActivityAt: Date;
   completedAt: Date | null;
-  /** ACTIVE but idle past the TTL (expired, not yet swept). */
+  /** ACTIVE but idle past the TTL (expired, not yet marked so). */
   idle: boolean;
-  history: { itemId: string; correct: boolean }[];
+}
+
+export interface NewSession {
+  bankId: string;
+  candidateId: string;
+  tokenHash: string;
+  config: object;
+  seed: number;
+  theta: number;
+  se: number;
+  currentItem: number;
 }
 
 export interface AnswerWrite {
@@ -42,15 +55,13 @@ export interface AnswerWrite {
   theta: number;
   se: number;
   nextItem: number | null;
-  done: boolean;
-  stopReason: string | null;
+  stopReason: StopReason | null;
   /** Redis unavailable: take `pg_try_advisory_xact_lock` in place of the Redis lock. */
   advisoryLock: boolean;
-  ttlSeconds: number;
 }
 
-export type AnswerWriteResult =
-  | { outcome: 'committed'; version: number; lastActivityAt: Date }
+export type WriteOutcome =
+  | { outcome: 'committed'; version: number }
   /** Another submission holds the advisory lock. */
   | { outcome: 'locked' }
   /** Version moved, exam no longer active, idle past the TTL, or a unique constraint fired. */
@@ -66,6 +77,15 @@ export interface StoredResponse {
   createdAt: Date;
 }
 
+/** An earlier response with what its original reply needs: the item shown after it, and the session now. */
+export interface ReplaySource extends StoredResponse {
+  nextItemId: string | null;
+  status: ExamStatusName;
+  idle: boolean;
+  currentItem: number | null;
+  stopReason: ExamStopReason | null;
+}
+
 export interface TouchedExam {
   theta: number;
   se: number;
@@ -74,68 +94,112 @@ export interface TouchedExam {
   lastActivityAt: Date;
 }
 
-const UNIQUE_VIOLATION = '23505';
-
 /**
- * The answer write: one statement, so one round trip and one implicit transaction. The optimistic version
- * check, the idle-expiry check and (when Redis is unavailable) a per-exam advisory lock guard the UPDATE; the
- * response row and, on the last answer, the proficiency are written only if the UPDATE matched.
- * $1 advisoryLock, $2 examId, $3 theta, $4 se, $5 nextItem, $6 status, $7 stopReason, $8 done,
- * $9 expectedVersion, $10 ttlSeconds, $11 itemId, $12 answer, $13 correct.
+ * The session statements, as SQL text with the TTL written in once (a validated integer from the config): the
+ * "still live" and "idle" conditions are stated here and nowhere else.
  */
-const RECORD_ANSWER_SQL = `
-  WITH lk AS MATERIALIZED (
-    SELECT CASE WHEN $1::boolean THEN pg_try_advisory_xact_lock(hashtext($2::text)) ELSE true END AS ok
-  ),
-  upd AS (
-    UPDATE exam_session
-       SET theta = $3::float8, se = $4::float8, answered = answered + 1,
-           current_item = $5::int, version = version + 1, last_activity_at = now(),
-           status = $6::"ExamStatus", stop_reason = $7::varchar,
-           completed_at = CASE WHEN $8::boolean THEN now() ELSE NULL END
-     WHERE id = $2::uuid AND version = $9::int AND status = 'ACTIVE'
-       AND last_activity_at > now() - make_interval(secs => $10::float8)
-       AND (SELECT ok FROM lk)
-    RETURNING id, version, candidate_id, bank_id, last_activity_at
-  ),
-  ins AS (
-    INSERT INTO response (session_id, seq, item_id, answer, correct, theta_after, se_after)
-    SELECT id, version, $11::uuid, $12::varchar, $13::boolean, $3::float8, $4::float8
-      FROM upd
-    RETURNING seq
-  ),
-  prof AS (
-    INSERT INTO proficiency (candidate_id, bank_id, theta, se, session_id, updated_at)
-    SELECT candidate_id, bank_id, $3::float8, $4::float8, id, now() FROM upd WHERE $8::boolean
-    ON CONFLICT (candidate_id, bank_id) DO UPDATE
-       SET theta = EXCLUDED.theta, se = EXCLUDED.se, session_id = EXCLUDED.session_id, updated_at = EXCLUDED.updated_at
-    RETURNING 1
-  )
-  SELECT lk.ok AS "locked", upd.version, upd.last_activity_at AS "lastActivityAt"
-    FROM lk LEFT JOIN upd ON true LEFT JOIN ins ON true`;
-
-/**
- * A float8 parameter as exact text. Prisma's raw-query serialisation rounds doubles to 16 significant
- * digits; the shortest round-trip string keeps θ bit for bit (replayed bodies must equal the originals).
- */
-export const f8 = (value: number): string => String(value);
-
-function isUniqueViolation(error: unknown): boolean {
-  if ((error as { code?: unknown } | null)?.code === UNIQUE_VIOLATION) return true; // pg driver error
-  if (error instanceof Prisma.PrismaClientKnownRequestError) {
-    if (error.code === 'P2002') return true;
-    const meta = error.meta as { code?: string; driverAdapterError?: { cause?: { originalCode?: string; kind?: string } } } | undefined;
-    if (meta?.code === UNIQUE_VIOLATION) return true;
-    const cause = meta?.driverAdapterError?.cause;
-    if (cause?.originalCode === UNIQUE_VIOLATION || cause?.kind === 'UniqueConstraintViolation') return true;
-  }
-  return /unique constraint|duplicate key/i.test(error instanceof Error ? error.message : '');
+function sessionStatements(ttlSeconds: number) {
+  const idleBefore = `now() - make_interval(secs => ${ttlSeconds})`;
+  const live = `status = 'ACTIVE' AND last_activity_at > ${idleBefore}`;
+  const idle = `(status = 'ACTIVE' AND last_activity_at <= ${idleBefore})`;
+  /** A Redis-less submission takes this transaction-scoped lock instead; `$1` is the exam id. */
+  const advisoryLock = (enabled: string) =>
+    `lk AS MATERIALIZED (SELECT CASE WHEN ${enabled} THEN pg_try_advisory_xact_lock(hashtext($1::text)) ELSE true END AS ok)`;
+  /** A candidate's latest proficiency, from the session row(s) an `upd` CTE returned. */
+  const upsertProficiency = (when: string) => `
+    prof AS (
+      INSERT INTO proficiency (candidate_id, bank_id, theta, se, session_id, updated_at)
+      SELECT candidate_id, bank_id, theta, se, id, now() FROM upd WHERE ${when}
+      ON CONFLICT (candidate_id, bank_id) DO UPDATE
+         SET theta = EXCLUDED.theta, se = EXCLUDED.se, session_id = EXCLUDED.session_id, updated_at = EXCLUDED.updated_at
+      RETURNING 1
+    )`;
+  return {
+    /**
+     * The answer write, one statement (one round trip, one implicit transaction): the session advances under the
+     * optimistic version check, the response row and (on the last answer) the proficiency are written only if it did.
+     * $1 examId, $2 advisoryLock, $3 theta, $4 se, $5 nextItem, $6 stopReason, $7 expectedVersion, $8 itemId,
+     * $9 answer, $10 correct.
+     */
+    recordAnswer: `
+      WITH ${advisoryLock('$2::boolean')},
+      upd AS (
+        UPDATE exam_session
+           SET theta = $3::float8, se = $4::float8, answered = answered + 1, current_item = $5::int,
+               version = version + 1, last_activity_at = now(),
+               status = CASE WHEN $6::varchar IS NULL THEN 'ACTIVE' ELSE 'COMPLETED' END::"ExamStatus",
+               stop_reason = $6::varchar, completed_at = CASE WHEN $6::varchar IS NULL THEN NULL ELSE now() END
+         WHERE id = $1::uuid AND version = $7::int AND ${live} AND (SELECT ok FROM lk)
+        RETURNING id, version, candidate_id, bank_id, theta, se
+      ),
+      ins AS (
+        INSERT INTO response (session_id, seq, item_id, answer, correct, theta_after, se_after)
+        SELECT id, version, $8::uuid, $9::varchar, $10::boolean, theta, se FROM upd
+        RETURNING seq
+      ),
+      ${upsertProficiency('$6::varchar IS NOT NULL')}
+      SELECT lk.ok AS "locked", upd.version FROM lk LEFT JOIN upd ON true LEFT JOIN ins ON true`,
+    /** Candidate-requested end: COMPLETED, proficiency upserted when something was answered. $1 examId, $2 advisoryLock. */
+    finish: `
+      WITH ${advisoryLock('$2::boolean')},
+      upd AS (
+        UPDATE exam_session
+           SET status = 'COMPLETED', completed_at = now(), current_item = NULL, stop_reason = 'FINISHED', last_activity_at = now()
+         WHERE id = $1::uuid AND ${live} AND (SELECT ok FROM lk)
+        RETURNING id, candidate_id, bank_id, theta, se, answered, version
+      ),
+      ${upsertProficiency('answered > 0')}
+      SELECT lk.ok AS "locked", upd.version FROM lk LEFT JOIN upd ON true`,
+    /** The session and its history (as ordinals) in one statement, so both describe the same committed version. */
+    load: `
+      SELECT s.status::text AS "status", s.theta, s.se, s.answered, s.current_item AS "currentItem", s.version,
+             s.stop_reason AS "stopReason", s.started_at AS "startedAt", s.last_activity_at AS "lastActivityAt",
+             s.completed_at AS "completedAt", ${idle} AS "idle",
+             COALESCE((SELECT json_agg(json_build_array(i.ordinal, r.correct) ORDER BY r.seq)
+                         FROM response r JOIN item i ON i.id = r.item_id WHERE r.session_id = s.id), '[]'::json) AS "history"
+        FROM exam_session s WHERE s.id = $1::uuid`,
+    /** Slides the expiry of a live exam. */
+    touch: `
+      UPDATE exam_session SET last_activity_at = now() WHERE id = $1::uuid AND ${live}
+      RETURNING theta, se, answered, current_item AS "currentItem", last_activity_at AS "lastActivityAt"`,
+    /** The response to one item, the item shown after it, and the session as it is now. $1 examId, $2 itemId. */
+    replaySource: `
+      SELECT r.seq, r.item_id AS "itemId", r.answer, r.correct, r.theta_after AS "thetaAfter", r.se_after AS "seAfter",
+             r.created_at AS "createdAt",
+             (SELECT n.item_id FROM response n WHERE n.session_id = r.session_id AND n.seq = r.seq + 1) AS "nextItemId",
+             s.status::text AS "status", ${idle} AS "idle", s.current_item AS "currentItem", s.stop_reason AS "stopReason"
+        FROM response r JOIN exam_session s ON s.id = r.session_id
+       WHERE r.session_id = $1::uuid AND r.item_id = $2::uuid`,
+    expireIfIdle: `UPDATE exam_session SET status = 'EXPIRED' WHERE id = $1::uuid AND ${idle}`,
+    /**
+     * One batch of the expiry sweep. The transaction-scoped advisory lock makes it one instance at a time across the
+     * fleet without Redis; SKIP LOCKED keeps it off rows a submission is writing. $1 lock key, $2 batch size.
+     */
+    expireIdleBatch: `
+      WITH lk AS MATERIALIZED (SELECT pg_try_advisory_xact_lock($1::bigint) AS ok),
+      victims AS (
+        SELECT id FROM exam_session WHERE ${idle} AND (SELECT ok FROM lk)
+         ORDER BY last_activity_at LIMIT $2::int FOR UPDATE SKIP LOCKED
+      ),
+      upd AS (UPDATE exam_session s SET status = 'EXPIRED' FROM victims v WHERE s.id = v.id RETURNING s.id)
+      SELECT lk.ok AS "locked", upd.id FROM lk LEFT JOIN upd ON true`,
+  };
 }
 
-/** Postgres side of the exam sessions: the system of record. Every write is a single statement. */
+/**
+ * Postgres side of the exam sessions: the system of record. Every write is a single statement; the frequent ones
+ * are named prepared statements on the pool (parsed once per connection, no ORM pipeline).
+ */
 @Injectable()
 export class ExamSessionRepository {
-  constructor(private readonly prisma: PrismaService) {}
+  private readonly sql: ReturnType<typeof sessionStatements>;
+
+  constructor(
+    private readonly prisma: PrismaService,
+    config: AppConfig,
+  ) {
+    this.sql = sessionStatements(config.get('SESSION_TTL_SECONDS'));
+  }
 
   async findMeta(examId: string): Promise<ExamMeta | null> {
     const row = await this.prisma.examSession.findUnique({
@@ -145,77 +209,26 @@ export class ExamSessionRepository {
     return row && { id: row.id, bankId: row.bankId, candidateId: row.candidateId, tokenHash: row.tokenHash, config: row.config, seed: row.rngSeed >>> 0 };
   }
 
-  async create(input: {
-    bankId: string;
-    candidateId: string;
-    tokenHash: string;
-    config: object;
-    seed: number;
-    theta: number;
-    se: number;
-    currentItem: number;
-  }): Promise<{ id: string; lastActivityAt: Date }> {
+  create(session: NewSession): Promise<{ id: string; lastActivityAt: Date }> {
+    const { seed, config, ...columns } = session;
     return this.prisma.examSession.create({
-      data: {
-        bankId: input.bankId,
-        candidateId: input.candidateId,
-        tokenHash: input.tokenHash,
-        config: input.config as Prisma.InputJsonValue,
-        rngSeed: input.seed | 0,
-        theta: input.theta,
-        se: input.se,
-        currentItem: input.currentItem,
-      },
+      data: { ...columns, config: config as Prisma.InputJsonValue, rngSeed: seed | 0 },
       select: { id: true, lastActivityAt: true },
     });
   }
 
-  /** The session and its history in one statement, so both describe the same committed version. */
-  async loadState(examId: string, ttlSeconds: number): Promise<StoredExamState | null> {
-    const rows = await this.prisma.$queryRaw<(Omit<StoredExamState, 'history'> & { history: [string, boolean][] })[]>`
-      SELECT s.status::text AS "status", s.theta, s.se, s.answered, s.current_item AS "currentItem", s.version,
-             s.stop_reason AS "stopReason", s.started_at AS "startedAt", s.last_activity_at AS "lastActivityAt",
-             s.completed_at AS "completedAt",
-             (s.status = 'ACTIVE' AND s.last_activity_at <= now() - make_interval(secs => ${ttlSeconds}::float8)) AS "idle",
-             COALESCE((SELECT json_agg(json_build_array(r.item_id, r.correct) ORDER BY r.seq)
-                       FROM response r WHERE r.session_id = s.id), '[]'::json) AS "history"
-      FROM exam_session s WHERE s.id = ${examId}::uuid`;
+  async load(examId: string): Promise<StoredExamState | null> {
+    const rows = await this.query<Omit<StoredExamState, 'history'> & { history: [number, boolean][] }>('session-load', this.sql.load, [examId]);
     const row = rows[0];
     if (!row) return null;
-    return { ...row, history: row.history.map(([itemId, correct]) => ({ itemId, correct })) };
+    return { ...row, history: row.history.map(([itemIndex, correct]) => ({ itemIndex, correct })) };
   }
 
-  /**
-   * The whole accepted answer as one statement (one transaction, one round trip): advance the session
-   * under the optimistic version check, insert the response, and on completion upsert the proficiency
-   * (`ON CONFLICT`, a native upsert). If the UPDATE matches nothing, nothing is inserted.
-   */
-  async recordAnswer(write: AnswerWrite): Promise<AnswerWriteResult> {
-    const status: ExamStatusName = write.done ? 'COMPLETED' : 'ACTIVE';
+  async recordAnswer(write: AnswerWrite): Promise<WriteOutcome> {
+    const { examId, advisoryLock, theta, se, nextItem, stopReason, expectedVersion, itemId, answer, correct } = write;
+    const values = [examId, advisoryLock, theta, se, nextItem, stopReason, expectedVersion, itemId, answer, correct];
     try {
-      const rows = await this.prisma.preparedQuery<{ locked: boolean; version: number | null; lastActivityAt: Date | null }>(
-        'record-answer',
-        RECORD_ANSWER_SQL,
-        [
-          write.advisoryLock,
-          write.examId,
-          f8(write.theta),
-          f8(write.se),
-          write.nextItem,
-          status,
-          write.stopReason,
-          write.done,
-          write.expectedVersion,
-          write.ttlSeconds,
-          write.itemId,
-          write.answer,
-          write.correct,
-        ],
-      );
-      const row = rows[0];
-      if (!row?.locked) return { outcome: 'locked' };
-      if (row.version === null || row.lastActivityAt === null) return { outcome: 'rejected' };
-      return { outcome: 'committed', version: row.version, lastActivityAt: row.lastActivityAt };
+      return outcomeOf(await this.query<{ locked: boolean; version: number | null }>('session-record-answer', this.sql.recordAnswer, values));
     } catch (error) {
       // The unique constraints are the last guard: a double that got this far is a rejection, not a 500.
       if (isUniqueViolation(error)) return { outcome: 'rejected' };
@@ -223,88 +236,32 @@ export class ExamSessionRepository {
     }
   }
 
-  /** GET: slides the expiry of an active, not idle, exam. Null when it is not (the caller diagnoses). */
-  async touch(examId: string, ttlSeconds: number): Promise<TouchedExam | null> {
-    const rows = await this.prisma.$queryRaw<TouchedExam[]>`
-      UPDATE exam_session SET last_activity_at = now()
-       WHERE id = ${examId}::uuid AND status = 'ACTIVE'
-         AND last_activity_at > now() - make_interval(secs => ${ttlSeconds}::float8)
-      RETURNING theta, se, answered, current_item AS "currentItem", last_activity_at AS "lastActivityAt"`;
-    return rows[0] ?? null;
+  async finish(examId: string, advisoryLock: boolean): Promise<WriteOutcome> {
+    return outcomeOf(await this.query<{ locked: boolean; version: number | null }>('session-finish', this.sql.finish, [examId, advisoryLock]));
   }
 
-  /** Candidate-requested end: COMPLETED, proficiency upserted when something was answered. */
-  async finish(examId: string, ttlSeconds: number, advisoryLock: boolean): Promise<'finished' | 'locked' | 'rejected'> {
-    const rows = await this.prisma.$queryRaw<{ locked: boolean; id: string | null }[]>`
-      WITH lk AS MATERIALIZED (
-        SELECT CASE WHEN ${advisoryLock}::boolean
-                    THEN pg_try_advisory_xact_lock(hashtext(${examId}::text)) ELSE true END AS ok
-      ),
-      upd AS (
-        UPDATE exam_session
-           SET status = 'COMPLETED', completed_at = now(), current_item = NULL, stop_reason = 'FINISHED',
-               last_activity_at = now()
-         WHERE id = ${examId}::uuid AND status = 'ACTIVE'
-           AND last_activity_at > now() - make_interval(secs => ${ttlSeconds}::float8)
-           AND (SELECT ok FROM lk)
-        RETURNING id, candidate_id, bank_id, theta, se, answered
-      ),
-      prof AS (
-        INSERT INTO proficiency (candidate_id, bank_id, theta, se, session_id, updated_at)
-        SELECT candidate_id, bank_id, theta, se, id, now() FROM upd WHERE answered > 0
-        ON CONFLICT (candidate_id, bank_id) DO UPDATE
-           SET theta = EXCLUDED.theta, se = EXCLUDED.se, session_id = EXCLUDED.session_id, updated_at = EXCLUDED.updated_at
-        RETURNING 1
-      )
-      SELECT lk.ok AS "locked", upd.id FROM lk LEFT JOIN upd ON true`;
-    const row = rows[0];
-    if (!row?.locked) return 'locked';
-    return row.id ? 'finished' : 'rejected';
+  /** GET: slides the expiry of a live exam. Null when it is not live (the caller diagnoses). */
+  async touch(examId: string): Promise<TouchedExam | null> {
+    return (await this.query<TouchedExam>('session-touch', this.sql.touch, [examId]))[0] ?? null;
+  }
+
+  async findReplaySource(examId: string, itemId: string): Promise<ReplaySource | null> {
+    return (await this.query<ReplaySource>('session-replay-source', this.sql.replaySource, [examId, itemId]))[0] ?? null;
   }
 
   /** Marks one idle exam EXPIRED now (found idle on a request, before the sweep got to it). */
-  async expireIfIdle(examId: string, ttlSeconds: number): Promise<void> {
-    await this.prisma.$executeRaw`
-      UPDATE exam_session SET status = 'EXPIRED'
-       WHERE id = ${examId}::uuid AND status = 'ACTIVE'
-         AND last_activity_at <= now() - make_interval(secs => ${ttlSeconds}::float8)`;
+  async expireIfIdle(examId: string): Promise<void> {
+    await this.query('session-expire-if-idle', this.sql.expireIfIdle, [examId]);
   }
 
-  /**
-   * One batch of the expiry sweep. The transaction-scoped advisory lock makes it one instance at a time
-   * across the fleet without Redis; SKIP LOCKED keeps it off rows that a submission is writing.
-   * Returns the expired ids, or null when another instance holds the sweep lock.
-   */
-  async expireIdleBatch(ttlSeconds: number, batchSize: number, lockKey: number): Promise<string[] | null> {
-    const rows = await this.prisma.$queryRaw<{ locked: boolean; id: string | null }[]>`
-      WITH lk AS MATERIALIZED (SELECT pg_try_advisory_xact_lock(${lockKey}::bigint) AS ok),
-      victims AS (
-        SELECT id FROM exam_session
-         WHERE status = 'ACTIVE' AND last_activity_at <= now() - make_interval(secs => ${ttlSeconds}::float8)
-           AND (SELECT ok FROM lk)
-         ORDER BY last_activity_at
-         LIMIT ${batchSize}::int
-         FOR UPDATE SKIP LOCKED
-      ),
-      upd AS (
-        UPDATE exam_session s SET status = 'EXPIRED' FROM victims v WHERE s.id = v.id RETURNING s.id
-      )
-      SELECT lk.ok AS "locked", upd.id FROM lk LEFT JOIN upd ON true`;
+  /** Expires up to `batchSize` idle exams; their ids, or null when another instance holds the sweep lock. */
+  async expireIdleBatch(batchSize: number, lockKey: number): Promise<string[] | null> {
+    const rows = await this.query<{ locked: boolean; id: string | null }>('session-expire-batch', this.sql.expireIdleBatch, [lockKey, batchSize]);
     if (!rows[0]?.locked) return null;
     return rows.flatMap((row) => (row.id ? [row.id] : []));
   }
 
-  /** The stored response to one item of an exam, and the item shown after it (for idempotent replay). */
-  async findResponse(examId: string, itemId: string): Promise<(StoredResponse & { nextItemId: string | null }) | null> {
-    const rows = await this.prisma.$queryRaw<(StoredResponse & { nextItemId: string | null })[]>`
-      SELECT r.seq, r.item_id AS "itemId", r.answer, r.correct, r.theta_after AS "thetaAfter", r.se_after AS "seAfter",
-             r.created_at AS "createdAt",
-             (SELECT n.item_id FROM response n WHERE n.session_id = r.session_id AND n.seq = r.seq + 1) AS "nextItemId"
-        FROM response r WHERE r.session_id = ${examId}::uuid AND r.item_id = ${itemId}::uuid`;
-    return rows[0] ?? null;
-  }
-
-  async listResponses(examId: string): Promise<StoredResponse[]> {
+  listResponses(examId: string): Promise<StoredResponse[]> {
     return this.prisma.response.findMany({
       where: { sessionId: examId },
       orderBy: { seq: 'asc' },
@@ -312,14 +269,21 @@ export class ExamSessionRepository {
     });
   }
 
-  async countActive(): Promise<number> {
+  countActive(): Promise<number> {
     return this.prisma.examSession.count({ where: { status: 'ACTIVE' } });
   }
 
-  async findProficiency(candidateId: string, bankId: string): Promise<{ theta: number; se: number } | null> {
-    return this.prisma.proficiency.findUnique({
-      where: { candidateId_bankId: { candidateId, bankId } },
-      select: { theta: true, se: true },
-    });
+  findProficiency(candidateId: string, bankId: string): Promise<{ theta: number; se: number } | null> {
+    return this.prisma.proficiency.findUnique({ where: { candidateId_bankId: { candidateId, bankId } }, select: { theta: true, se: true } });
   }
+
+  private query<Row>(name: string, text: string, values: unknown[]): Promise<Row[]> {
+    return this.prisma.preparedQuery<Row>(name, text, values);
+  }
+}
+
+function outcomeOf(rows: { locked: boolean; version: number | null }[]): WriteOutcome {
+  const row = rows[0];
+  if (!row?.locked) return { outcome: 'locked' };
+  return row.version === null ? { outcome: 'rejected' } : { outcome: 'committed', version: row.version };
 }

@@ -6,9 +6,18 @@ import { REDIS_CLIENT, type RedisClient } from '../redis/redis.constants.js';
 import { decodeExamState, encodeExamState, examLockKey, examStateKey, type ExamHotState } from './exam-state.js';
 
 /**
- * Writes the state only if it is newer than the stored one (so Redis never claims a version ahead of
- * what was committed, and a slow writer cannot roll it back), or drops it when ARGV[1] is empty; then
- * releases the lock if, and only if, ARGV[4] still owns it. KEYS share the exam's hash tag.
+ * Takes the submission lock (`SET NX PX`) and, if it got it, returns the hot state ('' when there is none); false
+ * when another submission holds the lock. One round trip.
+ */
+const LOCK_SCRIPT = `
+if not redis.call('SET', KEYS[2], ARGV[1], 'NX', 'PX', ARGV[2]) then return false end
+return redis.call('GET', KEYS[1]) or ''
+`;
+
+/**
+ * Writes the state only if it is newer than the stored one (so Redis never claims a version ahead of what was
+ * committed, and a slow writer cannot roll it back), or drops it when ARGV[1] is empty; then releases the lock if,
+ * and only if, ARGV[4] still owns it. KEYS share the exam's hash tag.
  */
 const COMMIT_SCRIPT = `
 local function version(s)
@@ -43,9 +52,18 @@ return 0
 `;
 
 interface ScriptedClient {
+  examLockBuffer(stateKey: string, lockKey: string, token: string, ttlMs: number): Promise<Buffer | null>;
   examCommit(stateKey: string, lockKey: string, state: Buffer | string, version: number, ttl: number, token: string): Promise<number>;
   examRelease(lockKey: string, token: string): Promise<number>;
 }
+
+/** What taking the submission lock found. */
+export type LockResult =
+  | { kind: 'locked'; token: string; state: ExamHotState | null }
+  /** Another submission holds it. */
+  | { kind: 'contended' }
+  /** Redis unreachable or stalled: the caller falls back to Postgres alone (state rebuilt, advisory lock). */
+  | { kind: 'unavailable' };
 
 /** ioredis' rejection when `commandTimeout` passes without a reply. */
 const COMMAND_TIMED_OUT = 'Command timed out';
@@ -53,42 +71,41 @@ const COMMAND_TIMED_OUT = 'Command timed out';
 const SKIP_AFTER_TIMEOUT_MS = 1_000;
 const MAX_ORPHANED_LOCKS = 10_000;
 
-/** What a submission starts from: the lock (when Redis is up) and the hot state if present. */
-export type Begin =
-  | { mode: 'redis'; lockToken: string | null; state: ExamHotState | null }
-  /** Redis unreachable: the caller falls back to Postgres (state rebuilt, advisory lock). */
-  | { mode: 'degraded' };
-
 /**
- * The Redis hot layer of the exams: per-exam compact state with a sliding TTL, and the per-exam
- * submission lock. Every method is best effort: on a Redis error it logs, counts and lets the caller
- * continue from Postgres. Commands are bounded by the client's commandTimeout, so nothing hangs.
+ * The Redis hot layer of the exams: per-exam compact state with a sliding TTL, and the per-exam submission lock.
+ * Every method is best effort: on a Redis error it logs, counts and lets the caller continue from Postgres.
+ * Commands are bounded by the client's commandTimeout, so nothing hangs.
  */
 @Injectable()
 export class HotStateStore {
   private readonly logger = new Logger(HotStateStore.name);
   private readonly scripted: ScriptedClient;
+  private readonly ttlSeconds: number;
+  private readonly lockTtlMs: number;
   private heldLocks = 0;
   private fallbackCount = 0;
   private lastWarnAt = 0;
   /**
-   * Until when to skip Redis after a command timed out. A stalled Redis would otherwise cost every
-   * request one full command timeout per round trip; one probe per interval is enough to notice it is back.
+   * Until when to skip Redis after a command timed out. A stalled Redis would otherwise cost every request one
+   * full command timeout per round trip; one probe per interval is enough to notice it is back.
    */
   private skipUntil = 0;
   /**
-   * Locks that a timed-out `SET NX` may still take: a stalled Redis runs the command when it resumes, and
-   * nobody would own the lock it leaves for LOCK_TTL_MS. Released (compare-and-delete) as soon as Redis
-   * answers again. Token → exam id and when the lock would expire on its own anyway.
+   * Locks that a timed-out `SET NX` may still take: a stalled Redis runs the command when it resumes, and nobody
+   * would own the lock it leaves for LOCK_TTL_MS. Released (compare-and-delete) as soon as Redis answers again.
+   * Token → exam id and when the lock would expire on its own anyway.
    */
   private readonly orphanedLocks = new Map<string, { examId: string; expiresAt: number }>();
   private sweepingOrphans = false;
 
   constructor(
     @Inject(REDIS_CLIENT) private readonly redis: RedisClient,
-    private readonly config: AppConfig,
+    config: AppConfig,
     private readonly metrics: MetricsService,
   ) {
+    this.ttlSeconds = config.get('SESSION_TTL_SECONDS');
+    this.lockTtlMs = config.get('LOCK_TTL_MS');
+    redis.defineCommand('examLock', { numberOfKeys: 2, lua: LOCK_SCRIPT });
     redis.defineCommand('examCommit', { numberOfKeys: 2, lua: COMMIT_SCRIPT });
     redis.defineCommand('examRelease', { numberOfKeys: 1, lua: RELEASE_SCRIPT });
     this.scripted = redis as unknown as ScriptedClient;
@@ -106,80 +123,49 @@ export class HotStateStore {
     return this.fallbackCount;
   }
 
-  private get ttlSeconds(): number {
-    return this.config.get('SESSION_TTL_SECONDS');
-  }
-
-  /** One round trip: try the lock (`SET NX PX`) and read the hot state. */
-  async begin(examId: string): Promise<Begin> {
-    if (this.skipping('begin')) return { mode: 'degraded' };
+  /** One round trip: take the exam's submission lock and read its hot state. */
+  async lock(examId: string): Promise<LockResult> {
+    if (this.skipping('lock')) return { kind: 'unavailable' };
     const token = randomBytes(16).toString('base64url');
     try {
-      const results = await this.redis
-        .pipeline()
-        .set(examLockKey(examId), token, 'PX', this.config.get('LOCK_TTL_MS'), 'NX')
-        .getBuffer(examStateKey(examId))
-        .exec();
-      const [lock, state] = results ?? [];
-      if (!lock || !state || lock[0] || state[0]) throw lock?.[0] ?? state?.[0] ?? new Error('empty pipeline result');
-      const acquired = lock[1] === 'OK';
-      if (acquired) this.heldLocks++;
+      const state = await this.scripted.examLockBuffer(examStateKey(examId), examLockKey(examId), token, this.lockTtlMs);
       if (this.orphanedLocks.size > 0) this.releaseOrphanedLocks();
-      return { mode: 'redis', lockToken: acquired ? token : null, state: decodeExamState(state[1] as Buffer | null) };
-    } catch (error) {
-      this.fallback('begin', error);
-      this.orphanLock(examId, token, true);
-      return { mode: 'degraded' };
-    }
-  }
-
-  /** Only the lock (finish): the token, null when someone else holds it, or 'degraded'. */
-  async lock(examId: string): Promise<string | null | 'degraded'> {
-    if (this.skipping('lock')) return 'degraded';
-    const token = randomBytes(16).toString('base64url');
-    try {
-      const result = await this.redis.set(examLockKey(examId), token, 'PX', this.config.get('LOCK_TTL_MS'), 'NX');
-      if (result !== 'OK') return null;
+      if (state === null) return { kind: 'contended' };
       this.heldLocks++;
-      return token;
+      return { kind: 'locked', token, state: decodeExamState(state) };
     } catch (error) {
       this.fallback('lock', error);
       this.orphanLock(examId, token, true);
-      return 'degraded';
+      return { kind: 'unavailable' };
     }
   }
 
   /**
-   * After a commit: store the new state (only if newer) or drop it (`null`: the exam is over), and release
-   * the lock, in one round trip.
+   * One round trip: store the new state (only if newer) or drop it (`null`: the exam is over), and release the
+   * lock. `undefined` leaves the state as it is and only releases.
    */
-  async commit(examId: string, state: ExamHotState | null, lockToken: string | null): Promise<void> {
-    if (lockToken) this.heldLocks--;
-    if (this.skipping('commit')) return;
+  async unlock(examId: string, token: string | null, state?: ExamHotState | null): Promise<void> {
+    if (token) this.heldLocks--;
+    if (this.skipping('unlock')) {
+      if (token) this.orphanLock(examId, token, false);
+      return;
+    }
     try {
-      await this.scripted.examCommit(
-        examStateKey(examId),
-        examLockKey(examId),
-        state ? encodeExamState(state) : '',
-        state?.version ?? 0,
-        this.ttlSeconds,
-        lockToken ?? '',
-      );
+      if (state === undefined) {
+        if (token) await this.scripted.examRelease(examLockKey(examId), token);
+        return;
+      }
+      const encoded = state ? encodeExamState(state) : '';
+      await this.scripted.examCommit(examStateKey(examId), examLockKey(examId), encoded, state?.version ?? 0, this.ttlSeconds, token ?? '');
     } catch (error) {
-      this.fallback('commit', error);
+      // The lock then simply expires after LOCK_TTL_MS; a state not written is rebuilt from Postgres when needed.
+      this.fallback('unlock', error);
     }
   }
 
-  async release(examId: string, lockToken: string | null): Promise<void> {
-    if (!lockToken) return;
-    this.heldLocks--;
-    if (this.skipping('release')) return this.orphanLock(examId, lockToken, false);
-    try {
-      await this.scripted.examRelease(examLockKey(examId), lockToken);
-    } catch (error) {
-      // The lock then simply expires after LOCK_TTL_MS.
-      this.fallback('release', error);
-    }
+  /** The state of a new exam (no lock involved). */
+  put(examId: string, state: ExamHotState): Promise<void> {
+    return this.unlock(examId, null, state);
   }
 
   /** Slides the hot state's TTL (GET /v1/exams/:id). */
@@ -192,7 +178,7 @@ export class HotStateStore {
     }
   }
 
-  /** Drops the hot state of exams that ended (expiry sweep). One DEL per key: keys live in different slots. */
+  /** Drops the hot state of exams that ended. One DEL per key: keys live in different cluster slots. */
   async drop(examIds: readonly string[]): Promise<void> {
     try {
       await Promise.all(examIds.map((id) => this.redis.del(examStateKey(id))));
@@ -228,7 +214,7 @@ export class HotStateStore {
     for (const [stale, lock] of this.orphanedLocks) if (lock.expiresAt <= now) this.orphanedLocks.delete(stale);
     // Bounded: past this, the remaining locks simply expire after LOCK_TTL_MS.
     if (this.orphanedLocks.size >= MAX_ORPHANED_LOCKS) return;
-    this.orphanedLocks.set(token, { examId, expiresAt: now + this.config.get('LOCK_TTL_MS') });
+    this.orphanedLocks.set(token, { examId, expiresAt: now + this.lockTtlMs });
     if (releaseNow) void this.releaseOrphanedLock(token);
   }
 

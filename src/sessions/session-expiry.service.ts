@@ -1,17 +1,23 @@
 import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { ApiException } from '../common/errors/api-exception.js';
+import { ErrorCode } from '../common/errors/error-code.js';
 import { AppConfig } from '../config/app-config.service.js';
 import { MetricsService } from '../metrics/metrics.service.js';
-import { ExamSessionRepository } from './exam-session.repository.js';
+import { ExamSessionRepository, type StoredExamState } from './exam-session.repository.js';
 import { HotStateStore } from './hot-state.store.js';
 
 /** Fleet-wide key of the sweep's advisory lock ('CATX' in ASCII). */
 const SWEEP_LOCK_KEY = 0x43415458;
 const BATCH_SIZE = 1_000;
 
+export const examNotFound = () => new ApiException(ErrorCode.NOT_FOUND, 'Exam not found');
+const examExpired = () => new ApiException(ErrorCode.EXAM_EXPIRED, 'The exam expired after being idle too long');
+
 /**
- * Expires exams idle longer than SESSION_TTL_SECONDS: marks them EXPIRED in Postgres and drops their hot
- * state. Runs on a timer in every instance; a Postgres advisory lock lets only one of them work at a time
- * (it needs no Redis, so expiry keeps working through a Redis outage).
+ * Expires exams idle longer than SESSION_TTL_SECONDS: marks them EXPIRED in Postgres and drops their hot state.
+ * The sweep runs on a timer in every instance, and a Postgres advisory lock lets only one of them work at a time
+ * (it needs no Redis, so expiry keeps working through a Redis outage). An exam a request finds idle before the
+ * sweep got to it is expired on the spot (`loadUnexpired`).
  */
 @Injectable()
 export class SessionExpiryService implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -43,6 +49,24 @@ export class SessionExpiryService implements OnApplicationBootstrap, OnApplicati
     await this.running?.catch(() => undefined);
   }
 
+  /**
+   * The session row of an exam that has not expired: 404 when there is none, 410 when it expired. One found idle
+   * past the TTL is marked EXPIRED here and now (lazy expiry), and its hot state dropped.
+   */
+  async loadUnexpired(examId: string): Promise<StoredExamState> {
+    const stored = await this.sessions.load(examId);
+    if (!stored) throw examNotFound();
+    if (stored.idle) await this.expireNow(examId);
+    if (stored.idle || stored.status === 'EXPIRED') throw examExpired();
+    return stored;
+  }
+
+  /** Expires one idle exam now (an exam replayed or read after its TTL, before the sweep). */
+  private async expireNow(examId: string): Promise<void> {
+    await this.sessions.expireIfIdle(examId);
+    await this.hotState.drop([examId]);
+  }
+
   /** Expires every idle exam now; returns how many this call expired (0 if another instance is sweeping). */
   sweep(): Promise<number> {
     // Overlapping calls in one process share the run in progress.
@@ -53,10 +77,9 @@ export class SessionExpiryService implements OnApplicationBootstrap, OnApplicati
   }
 
   private async run(): Promise<number> {
-    const ttl = this.config.get('SESSION_TTL_SECONDS');
     let expired = 0;
     for (;;) {
-      const ids = await this.sessions.expireIdleBatch(ttl, BATCH_SIZE, SWEEP_LOCK_KEY);
+      const ids = await this.sessions.expireIdleBatch(BATCH_SIZE, SWEEP_LOCK_KEY);
       if (ids === null) break; // another instance holds the sweep lock
       if (ids.length > 0) await this.hotState.drop(ids);
       expired += ids.length;

@@ -2,10 +2,11 @@ import { Module } from '@nestjs/common';
 import { ExamSessionRepository } from './exam-session.repository.js';
 import { HotStateStore } from './hot-state.store.js';
 import { SessionExpiryService } from './session-expiry.service.js';
+import { SubmissionLocks } from './submission-lock.js';
 
-/** Exam-session lifecycle: Postgres record, Redis hot state and locks, expiry. */
+/** Exam-session stores: the Postgres record, the Redis hot state, the submission lock, expiry. */
 @Module({
-  providers: [ExamSessionRepository, HotStateStore, SessionExpiryService],
-  exports: [ExamSessionRepository, HotStateStore, SessionExpiryService],
+  providers: [ExamSessionRepository, HotStateStore, SubmissionLocks, SessionExpiryService],
+  exports: [ExamSessionRepository, HotStateStore, SubmissionLocks, SessionExpiryService],
 })
 export class SessionsModule {}

@@ -1,7 +1,7 @@
 import { Type } from 'class-transformer';
 import { ArrayMaxSize, ArrayMinSize, IsArray, IsIn, ValidateNested } from 'class-validator';
 import { EstimationOptionsDto } from './estimation-options.dto.js';
-import { ItemParametersDto } from './item-parameters.dto.js';
+import { ItemParametersDto } from '../../item-banks/dto/item-parameters.dto.js';
 
 /** POST /v1/estimate: stateless scoring of a response pattern. */
 export class EstimateDto extends EstimationOptionsDto {

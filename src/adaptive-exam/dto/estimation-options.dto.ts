@@ -1,7 +1,7 @@
 import { Type } from 'class-transformer';
 import { ArrayMaxSize, ArrayMinSize, IsArray, IsIn, IsInt, IsNumber, IsObject, IsOptional, ValidateNested } from 'class-validator';
 import { ESTIMATORS, type EstimatorName } from '../../irt/index.js';
-import { FINITE } from './item-parameters.dto.js';
+import { FINITE } from '../../item-banks/dto/item-parameters.dto.js';
 
 export class PriorDto {
   @IsOptional()

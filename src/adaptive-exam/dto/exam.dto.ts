@@ -1,3 +1,4 @@
+import { ApiProperty } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import {
   IsBoolean,
@@ -15,7 +16,7 @@ import {
   type ValidationOptions,
 } from 'class-validator';
 import { EstimationOptionsDto } from './estimation-options.dto.js';
-import { FINITE } from './item-parameters.dto.js';
+import { FINITE } from '../../item-banks/dto/item-parameters.dto.js';
 
 export const LAST_PROFICIENCY = 'lastProficiency';
 
@@ -45,10 +46,6 @@ export class SelectionDto {
   @IsOptional()
   @IsObject()
   contentBalance?: Record<string, number>;
-
-  @IsOptional()
-  @IsNumber(FINITE)
-  maxExposure?: number;
 
   @IsOptional()
   @IsBoolean()
@@ -97,11 +94,14 @@ export class StartExamDto {
   config?: ExamConfigDto;
 }
 
+/**
+ * POST /v1/exams/:examId/answers. Validated by the route's JSON schema (see answer.schema.ts), not class-validator:
+ * this class only describes the body in the OpenAPI document.
+ */
 export class SubmitAnswerDto {
-  @IsUUID()
+  @ApiProperty({ format: 'uuid', description: 'The id of the item being shown' })
   itemId!: string;
 
-  @IsString()
-  @Length(1, 50)
+  @ApiProperty({ minLength: 1, maxLength: 50, description: "One of the item's option keys" })
   answer!: string;
 }

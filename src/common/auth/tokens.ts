@@ -19,3 +19,8 @@ export function safeEqual(a: string, b: string): boolean {
   const right = createHash('sha256').update(b, 'utf8').digest();
   return timingSafeEqual(left, right);
 }
+
+/** Constant-time comparison of two SHA-256 hex digests (no need to hash them again: both are digests already). */
+export function sameDigest(a: string, b: string): boolean {
+  return a.length === 64 && b.length === 64 && timingSafeEqual(Buffer.from(a, 'hex'), Buffer.from(b, 'hex'));
+}

@@ -1,12 +1,9 @@
 import { type ArgumentMetadata, ValidationPipe, type ValidationError } from '@nestjs/common';
 import { ApiException } from '../errors/api-exception.js';
 import { ErrorCode } from '../errors/error-code.js';
+import type { FieldProblem } from '../../irt/index.js';
 
-export interface FieldProblem {
-  /** Dotted path of the offending field, e.g. `items.3.a`. */
-  field: string;
-  message: string;
-}
+export type { FieldProblem };
 
 /** Flattens class-validator's nested errors into one list of `{ field, message }`. */
 export function flattenValidationErrors(errors: ValidationError[], parent = ''): FieldProblem[] {
@@ -36,7 +33,7 @@ export const MAX_INPUT_ARRAY_LENGTH = 10_000;
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
 /** Postgres text cannot hold U+0000, and a lone surrogate is not Unicode: both would fail in the database as a 500. */
-function textProblem(text: string): string | undefined {
+export function textProblem(text: string): string | undefined {
   if (text.includes('\u0000')) return 'must not contain NUL (U+0000) characters';
   if (LONE_SURROGATE.test(text)) return 'must be valid Unicode (no unpaired surrogates)';
   return undefined;

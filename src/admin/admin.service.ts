@@ -1,17 +1,17 @@
 import { Injectable } from '@nestjs/common';
-import { CacheService } from '../cache/cache.service.js';
+import { BankSnapshots } from '../item-banks/bank-snapshots.js';
+import { MetricsService } from '../metrics/metrics.service.js';
 import { ExamSessionRepository } from '../sessions/exam-session.repository.js';
 import { HotStateStore } from '../sessions/hot-state.store.js';
-import { MetricsService } from '../metrics/metrics.service.js';
 import { SessionExpiryService } from '../sessions/session-expiry.service.js';
-import type { StatsView } from './dto/views.dto.js';
+import type { StatsView } from './dto/stats.views.js';
 
 @Injectable()
 export class AdminService {
   constructor(
     private readonly sessions: ExamSessionRepository,
     private readonly hotState: HotStateStore,
-    private readonly cache: CacheService,
+    private readonly banks: BankSnapshots,
     private readonly expiry: SessionExpiryService,
     metrics: MetricsService,
   ) {
@@ -24,7 +24,7 @@ export class AdminService {
       activeSessions,
       locksHeld: this.hotState.locksHeld,
       redis: { ...redis, fallbacks: this.hotState.fallbacks },
-      cache: this.cache.stats(),
+      bankSnapshots: this.banks.stats(),
     };
   }
 

@@ -3,10 +3,10 @@ import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiSecurity, ApiTags }
 import { AdminApiKeyGuard } from '../common/auth/admin-api-key.guard.js';
 import { ApiErrors } from '../common/errors/error-body.dto.js';
 import { ErrorCode } from '../common/errors/error-code.js';
+import { uuidParam } from '../common/http/uuid-param.pipe.js';
 import { CreateBankDto, ImportItemsDto, ListItemsQuery, UpdateItemDto } from './dto/item-bank.dto.js';
-import { BankView, CreatedBankView, ImportResultView, ItemPageView, ItemView } from './dto/views.dto.js';
+import { BankView, CreatedBankView, ImportResultView, ItemPageView, ItemView } from './dto/item-bank.views.js';
 import { ItemBanksService } from './item-banks.service.js';
-import { uuidParam } from './uuid-param.pipe.js';
 
 const { UNAUTHORIZED, NOT_FOUND, PAYLOAD_TOO_LARGE, CONFLICT } = ErrorCode;
 

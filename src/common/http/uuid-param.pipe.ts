@@ -1,6 +1,6 @@
 import { ParseUUIDPipe } from '@nestjs/common';
-import { ApiException } from '../common/errors/api-exception.js';
-import { ErrorCode } from '../common/errors/error-code.js';
+import { ApiException } from '../errors/api-exception.js';
+import { ErrorCode } from '../errors/error-code.js';
 
 /** Path ids must be UUIDs: anything else is a 400 VALIDATION_FAILED naming the parameter, never a 500. */
 export function uuidParam(name: string): ParseUUIDPipe {

@@ -1,0 +1,14 @@
+import { Module } from '@nestjs/common';
+import { AdminApiKeyGuard } from '../common/auth/admin-api-key.guard.js';
+import { ItemBanksModule } from '../item-banks/item-banks.module.js';
+import { SessionsModule } from '../sessions/sessions.module.js';
+import { AdminController } from './admin.controller.js';
+import { AdminService } from './admin.service.js';
+
+/** Operational figures and actions for admins. */
+@Module({
+  imports: [SessionsModule, ItemBanksModule],
+  controllers: [AdminController],
+  providers: [AdminApiKeyGuard, AdminService],
+})
+export class AdminModule {}

@@ -1,0 +1,54 @@
+import { OptionDto } from './item-bank.dto.js';
+
+/**
+ * Response bodies of the bank and item routes. Classes (not interfaces) so that the OpenAPI document describes
+ * them; the services build plain objects of these shapes.
+ */
+
+export class BankView {
+  id!: string;
+  name!: string;
+  itemCount!: number;
+  version!: number;
+}
+
+export class CreatedBankView extends BankView {
+  createdAt!: Date;
+}
+
+export class ImportResultView {
+  created!: number;
+  bankVersion!: number;
+}
+
+/** An item as an admin sees it: everything, including the key and the IRT parameters. */
+export class ItemView {
+  id!: string;
+  bankId!: string;
+  externalId!: string;
+  ordinal!: number;
+  stem!: string;
+  options!: OptionDto[];
+  correctKey!: string;
+  a!: number;
+  b!: number;
+  c!: number;
+  d!: number;
+  contentArea!: string | null;
+  enabled!: boolean;
+  createdAt!: Date;
+  updatedAt!: Date;
+}
+
+export class ItemPageView {
+  items!: ItemView[];
+  /** Pass back as `cursor` for the next page; null on the last page. */
+  nextCursor!: string | null;
+}
+
+/** An item as a candidate sees it: never the correct key, never the IRT parameters. */
+export class CandidateItemView {
+  id!: string;
+  stem!: string;
+  options!: OptionDto[];
+}

@@ -1,0 +1,106 @@
+import { Injectable } from '@nestjs/common';
+import { ApiException } from '../common/errors/api-exception.js';
+import { ErrorCode } from '../common/errors/error-code.js';
+import { MetricsService } from '../metrics/metrics.service.js';
+import { type AnswerWrite, ExamSessionRepository } from './exam-session.repository.js';
+import type { ExamHotState } from './exam-state.js';
+import { HotStateStore, type LockResult } from './hot-state.store.js';
+import { SessionExpiryService } from './session-expiry.service.js';
+
+/** The state a submission is judged against. */
+export interface ExamState extends ExamHotState {
+  /** The exam takes no more answers (completed, or no item left). */
+  finished: boolean;
+  /** Redis' copy may lag behind Postgres: a rejection judged on it is confirmed against Postgres first. */
+  source: 'redis' | 'postgres';
+}
+
+/** The answer as written: everything but the exam and the lock mode, which the scope knows. */
+export type SubmittedAnswer = Omit<AnswerWrite, 'examId' | 'advisoryLock'>;
+
+export const submissionInProgress = () =>
+  new ApiException(ErrorCode.SUBMISSION_IN_PROGRESS, 'Another submission for this exam is being processed, retry shortly');
+
+/**
+ * One submission to one exam, inside its lock: reads the state, writes to Postgres, and remembers what Redis
+ * must hold once the scope ends.
+ */
+export class Submission {
+  /** For the end of the scope: the new hot state, null to drop it (the exam is over), undefined to leave it. */
+  nextHotState: ExamHotState | null | undefined;
+
+  constructor(
+    readonly examId: string,
+    private readonly lock: Exclude<LockResult, { kind: 'contended' }>,
+    private readonly sessions: ExamSessionRepository,
+    private readonly expiry: SessionExpiryService,
+    private readonly contended: () => ApiException,
+  ) {}
+
+  /**
+   * The hot state read with the lock or, when Redis had none (or `fromPostgres`), the state rebuilt from the
+   * responses in Postgres. An exam found idle there is expired on the spot (lazy expiry: 410).
+   */
+  async readState(fromPostgres = false): Promise<ExamState> {
+    const hot = this.lock.kind === 'locked' && !fromPostgres ? this.lock.state : null;
+    if (hot) return { ...hot, finished: hot.currentItem === null, source: 'redis' };
+    const stored = await this.expiry.loadUnexpired(this.examId);
+    const { version, theta, se, currentItem, history } = stored;
+    return { version, theta, se, currentItem, history, finished: stored.status === 'COMPLETED' || currentItem === null, source: 'postgres' };
+  }
+
+  /**
+   * The answer write (one Postgres statement). False when Postgres refused it because the state it was computed
+   * from is behind (the caller judges again from Postgres); a competing Redis-less submission is a 409.
+   */
+  async recordAnswer(answer: SubmittedAnswer, history: ExamHotState['history']): Promise<boolean> {
+    const result = await this.sessions.recordAnswer({ ...answer, examId: this.examId, advisoryLock: this.lock.kind === 'unavailable' });
+    if (result.outcome === 'locked') throw this.contended();
+    if (result.outcome === 'rejected') return false;
+    // Written to Redis only after the commit; a finished exam leaves Redis.
+    const { theta, se, nextItem } = answer;
+    this.nextHotState = answer.stopReason ? null : { version: result.version, theta, se, currentItem: nextItem, history };
+    return true;
+  }
+
+  /** Ends the exam now (COMPLETED, proficiency stored); false when it was not live any more. */
+  async finish(): Promise<boolean> {
+    const result = await this.sessions.finish(this.examId, this.lock.kind === 'unavailable');
+    if (result.outcome === 'locked') throw this.contended();
+    this.nextHotState = null;
+    return result.outcome === 'committed';
+  }
+}
+
+/**
+ * The per-exam submission lock: `SET NX PX` with a compare-and-delete release in Redis, or, when Redis is
+ * unavailable, a Postgres advisory lock taken inside each write. The lock, the hot-state read and, at the end,
+ * the hot-state write and the release cost one Redis round trip each.
+ */
+@Injectable()
+export class SubmissionLocks {
+  constructor(
+    private readonly hotState: HotStateStore,
+    private readonly sessions: ExamSessionRepository,
+    private readonly expiry: SessionExpiryService,
+    private readonly metrics: MetricsService,
+  ) {}
+
+  /** Runs `work` holding the exam's lock; commits the new hot state (or just releases) in one `finally`. */
+  async withSubmissionLock<T>(examId: string, work: (submission: Submission) => Promise<T>): Promise<T> {
+    const lock = await this.hotState.lock(examId);
+    if (lock.kind === 'contended') throw this.contended();
+    const submission = new Submission(examId, lock, this.sessions, this.expiry, () => this.contended());
+    try {
+      return await work(submission);
+    } finally {
+      await this.hotState.unlock(examId, lock.kind === 'locked' ? lock.token : null, submission.nextHotState);
+    }
+  }
+
+  /** SUBMISSION_IN_PROGRESS, counted: lock contention is an operational signal. */
+  contended(): ApiException {
+    this.metrics.submissionContended();
+    return submissionInProgress();
+  }
+}
