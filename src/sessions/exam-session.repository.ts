@@ -1,5 +1,5 @@
+import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
-import type { Prisma } from '@prisma/client';
 import { AppConfig } from '../config/app-config.service.js';
 import type { StopReason } from '../irt/index.js';
 import { isUniqueViolation } from '../prisma/database-errors.js';
@@ -60,12 +60,6 @@ export interface AnswerWrite {
   advisoryLock: boolean;
 }
 
-export type WriteOutcome =
-  | { outcome: 'committed'; version: number }
-  /** Another submission holds the advisory lock. */
-  | { outcome: 'locked' }
-  /** Version moved, exam no longer active, idle past the TTL, or a unique constraint fired. */
-  | { outcome: 'rejected' };
 
 export interface StoredResponse {
   seq: number;
@@ -102,54 +96,57 @@ function sessionStatements(ttlSeconds: number) {
   const idleBefore = `now() - make_interval(secs => ${ttlSeconds})`;
   const live = `status = 'ACTIVE' AND last_activity_at > ${idleBefore}`;
   const idle = `(status = 'ACTIVE' AND last_activity_at <= ${idleBefore})`;
-  /** A Redis-less submission takes this transaction-scoped lock instead; `$1` is the exam id. */
-  const advisoryLock = (enabled: string) =>
-    `lk AS MATERIALIZED (SELECT CASE WHEN ${enabled} THEN pg_try_advisory_xact_lock(hashtext($1::text)) ELSE true END AS ok)`;
-  /** A candidate's latest proficiency, from the session row(s) an `upd` CTE returned. */
+  /** When Redis is unavailable, a submission takes this transaction-scoped lock on the exam instead (`$1`: its id). */
+  const advisoryLock = (taken: boolean) => (taken ? 'AND pg_try_advisory_xact_lock(hashtext($1::text))' : '');
+  /** A candidate's latest proficiency, from the session row an `upd` CTE returned. */
   const upsertProficiency = (when: string) => `
     prof AS (
       INSERT INTO proficiency (candidate_id, bank_id, theta, se, session_id, updated_at)
       SELECT candidate_id, bank_id, theta, se, id, now() FROM upd WHERE ${when}
       ON CONFLICT (candidate_id, bank_id) DO UPDATE
          SET theta = EXCLUDED.theta, se = EXCLUDED.se, session_id = EXCLUDED.session_id, updated_at = EXCLUDED.updated_at
-      RETURNING 1
     )`;
-  return {
-    /**
-     * The answer write, one statement (one round trip, one implicit transaction): the session advances under the
-     * optimistic version check, the response row and (on the last answer) the proficiency are written only if it did.
-     * $1 examId, $2 advisoryLock, $3 theta, $4 se, $5 nextItem, $6 stopReason, $7 expectedVersion, $8 itemId,
-     * $9 answer, $10 correct.
-     */
-    recordAnswer: `
-      WITH ${advisoryLock('$2::boolean')},
-      upd AS (
+  /**
+   * The answer write, one statement (one round trip, one implicit transaction): the session advances under the
+   * optimistic version check, and the response row and (on the last answer) the proficiency are written only if it
+   * did. It returns no rows: one response inserted means committed. $1 examId, $2 theta, $3 se, $4 nextItem,
+   * $5 stopReason, $6 expectedVersion, $7 itemId, $8 answer, $9 correct.
+   */
+  const recordAnswer = (locked: boolean) => `
+      WITH upd AS (
         UPDATE exam_session
-           SET theta = $3::float8, se = $4::float8, answered = answered + 1, current_item = $5::int,
+           SET theta = $2::float8, se = $3::float8, answered = answered + 1, current_item = $4::int,
                version = version + 1, last_activity_at = now(),
-               status = CASE WHEN $6::varchar IS NULL THEN 'ACTIVE' ELSE 'COMPLETED' END::"ExamStatus",
-               stop_reason = $6::varchar, completed_at = CASE WHEN $6::varchar IS NULL THEN NULL ELSE now() END
-         WHERE id = $1::uuid AND version = $7::int AND ${live} AND (SELECT ok FROM lk)
+               status = CASE WHEN $5::varchar IS NULL THEN 'ACTIVE' ELSE 'COMPLETED' END::"ExamStatus",
+               stop_reason = $5::varchar, completed_at = CASE WHEN $5::varchar IS NULL THEN NULL ELSE now() END
+         WHERE id = $1::uuid AND version = $6::int AND ${live} ${advisoryLock(locked)}
         RETURNING id, version, candidate_id, bank_id, theta, se
       ),
-      ins AS (
-        INSERT INTO response (session_id, seq, item_id, answer, correct, theta_after, se_after)
-        SELECT id, version, $8::uuid, $9::varchar, $10::boolean, theta, se FROM upd
-        RETURNING seq
-      ),
-      ${upsertProficiency('$6::varchar IS NOT NULL')}
-      SELECT lk.ok AS "locked", upd.version FROM lk LEFT JOIN upd ON true LEFT JOIN ins ON true`,
-    /** Candidate-requested end: COMPLETED, proficiency upserted when something was answered. $1 examId, $2 advisoryLock. */
-    finish: `
-      WITH ${advisoryLock('$2::boolean')},
-      upd AS (
+      ${upsertProficiency('$5::varchar IS NOT NULL')}
+      INSERT INTO response (session_id, seq, item_id, answer, correct, theta_after, se_after)
+      SELECT id, version, $7::uuid, $8::varchar, $9::boolean, theta, se FROM upd`;
+  /** Candidate-requested end: COMPLETED, proficiency upserted when something was answered. $1 examId. */
+  const finish = (locked: boolean) => `
+      WITH upd AS (
         UPDATE exam_session
            SET status = 'COMPLETED', completed_at = now(), current_item = NULL, stop_reason = 'FINISHED', last_activity_at = now()
-         WHERE id = $1::uuid AND ${live} AND (SELECT ok FROM lk)
-        RETURNING id, candidate_id, bank_id, theta, se, answered, version
+         WHERE id = $1::uuid AND ${live} ${advisoryLock(locked)}
+        RETURNING id, candidate_id, bank_id, theta, se, answered
       ),
       ${upsertProficiency('answered > 0')}
-      SELECT lk.ok AS "locked", upd.version FROM lk LEFT JOIN upd ON true`,
+      SELECT id FROM upd`;
+  return {
+    /** The fixed facts of a session (cached per process by the exam routes). */
+    meta: `SELECT id, bank_id AS "bankId", candidate_id AS "candidateId", token_hash AS "tokenHash", config, rng_seed AS "seed"
+             FROM exam_session WHERE id = $1::uuid`,
+    create: `
+      INSERT INTO exam_session (id, bank_id, candidate_id, token_hash, config, theta, se, current_item, rng_seed)
+      VALUES ($1::uuid, $2::uuid, $3::varchar, $4::char(64), $5::jsonb, $6::float8, $7::float8, $8::int, $9::int)
+      RETURNING last_activity_at AS "lastActivityAt"`,
+    recordAnswer: recordAnswer(false),
+    recordAnswerLocked: recordAnswer(true),
+    finish: finish(false),
+    finishLocked: finish(true),
     /** The session and its history (as ordinals) in one statement, so both describe the same committed version. */
     load: `
       SELECT s.status::text AS "status", s.theta, s.se, s.answered, s.current_item AS "currentItem", s.version,
@@ -202,19 +199,17 @@ export class ExamSessionRepository {
   }
 
   async findMeta(examId: string): Promise<ExamMeta | null> {
-    const row = await this.prisma.examSession.findUnique({
-      where: { id: examId },
-      select: { id: true, bankId: true, candidateId: true, tokenHash: true, config: true, rngSeed: true },
-    });
-    return row && { id: row.id, bankId: row.bankId, candidateId: row.candidateId, tokenHash: row.tokenHash, config: row.config, seed: row.rngSeed >>> 0 };
+    const row = (await this.query<ExamMeta>('session-meta', this.sql.meta, [examId]))[0];
+    return row ? { ...row, seed: row.seed >>> 0 } : null;
   }
 
-  create(session: NewSession): Promise<{ id: string; lastActivityAt: Date }> {
-    const { seed, config, ...columns } = session;
-    return this.prisma.examSession.create({
-      data: { ...columns, config: config as Prisma.InputJsonValue, rngSeed: seed | 0 },
-      select: { id: true, lastActivityAt: true },
-    });
+  async create(session: NewSession): Promise<{ id: string; lastActivityAt: Date }> {
+    const id = randomUUID();
+    const { bankId, candidateId, tokenHash, config, theta, se, currentItem, seed } = session;
+    // The uint32 seed is stored as a signed int4.
+    const values = [id, bankId, candidateId, tokenHash, JSON.stringify(config), theta, se, currentItem, seed | 0];
+    const [row] = await this.query<{ lastActivityAt: Date }>('session-create', this.sql.create, values);
+    return { id, lastActivityAt: row.lastActivityAt };
   }
 
   async load(examId: string): Promise<StoredExamState | null> {
@@ -224,20 +219,27 @@ export class ExamSessionRepository {
     return { ...row, history: row.history.map(([itemIndex, correct]) => ({ itemIndex, correct })) };
   }
 
-  async recordAnswer(write: AnswerWrite): Promise<WriteOutcome> {
-    const { examId, advisoryLock, theta, se, nextItem, stopReason, expectedVersion, itemId, answer, correct } = write;
-    const values = [examId, advisoryLock, theta, se, nextItem, stopReason, expectedVersion, itemId, answer, correct];
+  /**
+   * True when committed. False when Postgres refused it: the version moved, the exam is no longer live, the
+   * advisory lock is held by another submission, or a unique constraint fired.
+   */
+  async recordAnswer(write: AnswerWrite): Promise<boolean> {
+    const { examId, theta, se, nextItem, stopReason, expectedVersion, itemId, answer, correct } = write;
+    const values = [examId, theta, se, nextItem, stopReason, expectedVersion, itemId, answer, correct];
+    const [name, text] = write.advisoryLock ? ['session-record-answer-locked', this.sql.recordAnswerLocked] : ['session-record-answer', this.sql.recordAnswer];
     try {
-      return outcomeOf(await this.query<{ locked: boolean; version: number | null }>('session-record-answer', this.sql.recordAnswer, values));
+      return (await this.prisma.preparedStatement(name, text, values)).rowCount === 1;
     } catch (error) {
       // The unique constraints are the last guard: a double that got this far is a rejection, not a 500.
-      if (isUniqueViolation(error)) return { outcome: 'rejected' };
+      if (isUniqueViolation(error)) return false;
       throw error;
     }
   }
 
-  async finish(examId: string, advisoryLock: boolean): Promise<WriteOutcome> {
-    return outcomeOf(await this.query<{ locked: boolean; version: number | null }>('session-finish', this.sql.finish, [examId, advisoryLock]));
+  /** Ends a live exam now; false when it was not live (or, Redis-less, another submission holds its lock). */
+  async finish(examId: string, advisoryLock: boolean): Promise<boolean> {
+    const [name, text] = advisoryLock ? ['session-finish-locked', this.sql.finishLocked] : ['session-finish', this.sql.finish];
+    return (await this.query(name, text, [examId])).length === 1;
   }
 
   /** GET: slides the expiry of a live exam. Null when it is not live (the caller diagnoses). */
@@ -277,13 +279,7 @@ export class ExamSessionRepository {
     return this.prisma.proficiency.findUnique({ where: { candidateId_bankId: { candidateId, bankId } }, select: { theta: true, se: true } });
   }
 
-  private query<Row>(name: string, text: string, values: unknown[]): Promise<Row[]> {
-    return this.prisma.preparedQuery<Row>(name, text, values);
+  private async query<Row>(name: string, text: string, values: unknown[]): Promise<Row[]> {
+    return (await this.prisma.preparedStatement<Row>(name, text, values)).rows;
   }
-}
-
-function outcomeOf(rows: { locked: boolean; version: number | null }[]): WriteOutcome {
-  const row = rows[0];
-  if (!row?.locked) return { outcome: 'locked' };
-  return row.version === null ? { outcome: 'rejected' } : { outcome: 'committed', version: row.version };
 }

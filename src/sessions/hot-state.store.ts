@@ -65,6 +65,14 @@ export type LockResult =
   /** Redis unreachable or stalled: the caller falls back to Postgres alone (state rebuilt, advisory lock). */
   | { kind: 'unavailable' };
 
+/**
+ * Lock tokens only need to be unique among the holders of one exam's lock: a random prefix per process and a
+ * counter make them so without drawing random bytes on every submission.
+ */
+const TOKEN_PREFIX = randomBytes(12).toString('base64url');
+let tokenCounter = 0;
+const nextLockToken = () => `${TOKEN_PREFIX}.${(tokenCounter++).toString(36)}`;
+
 /** ioredis' rejection when `commandTimeout` passes without a reply. */
 const COMMAND_TIMED_OUT = 'Command timed out';
 /** How long to serve from Postgres alone after a Redis command timed out before trying Redis again. */
@@ -126,7 +134,7 @@ export class HotStateStore {
   /** One round trip: take the exam's submission lock and read its hot state. */
   async lock(examId: string): Promise<LockResult> {
     if (this.skipping('lock')) return { kind: 'unavailable' };
-    const token = randomBytes(16).toString('base64url');
+    const token = nextLockToken();
     try {
       const state = await this.scripted.examLockBuffer(examStateKey(examId), examLockKey(examId), token, this.lockTtlMs);
       if (this.orphanedLocks.size > 0) this.releaseOrphanedLocks();

@@ -34,7 +34,6 @@ export class Submission {
     private readonly lock: Exclude<LockResult, { kind: 'contended' }>,
     private readonly sessions: ExamSessionRepository,
     private readonly expiry: SessionExpiryService,
-    private readonly contended: () => ApiException,
   ) {}
 
   /**
@@ -50,25 +49,22 @@ export class Submission {
   }
 
   /**
-   * The answer write (one Postgres statement). False when Postgres refused it because the state it was computed
-   * from is behind (the caller judges again from Postgres); a competing Redis-less submission is a 409.
+   * The answer write (one Postgres statement). False when Postgres refused it: the state it was computed from is
+   * behind, or (Redis-less) another submission holds the exam; the caller judges again from Postgres.
    */
   async recordAnswer(answer: SubmittedAnswer, history: ExamHotState['history']): Promise<boolean> {
-    const result = await this.sessions.recordAnswer({ ...answer, examId: this.examId, advisoryLock: this.lock.kind === 'unavailable' });
-    if (result.outcome === 'locked') throw this.contended();
-    if (result.outcome === 'rejected') return false;
+    const committed = await this.sessions.recordAnswer({ ...answer, examId: this.examId, advisoryLock: this.lock.kind === 'unavailable' });
     // Written to Redis only after the commit; a finished exam leaves Redis.
-    const { theta, se, nextItem } = answer;
-    this.nextHotState = answer.stopReason ? null : { version: result.version, theta, se, currentItem: nextItem, history };
-    return true;
+    const { theta, se, nextItem, expectedVersion } = answer;
+    if (committed) this.nextHotState = answer.stopReason ? null : { version: expectedVersion + 1, theta, se, currentItem: nextItem, history };
+    return committed;
   }
 
-  /** Ends the exam now (COMPLETED, proficiency stored); false when it was not live any more. */
+  /** Ends the exam now (COMPLETED, proficiency stored); false when it was not live (or another submission holds it). */
   async finish(): Promise<boolean> {
-    const result = await this.sessions.finish(this.examId, this.lock.kind === 'unavailable');
-    if (result.outcome === 'locked') throw this.contended();
-    this.nextHotState = null;
-    return result.outcome === 'committed';
+    const finished = await this.sessions.finish(this.examId, this.lock.kind === 'unavailable');
+    if (finished) this.nextHotState = null;
+    return finished;
   }
 }
 
@@ -90,7 +86,7 @@ export class SubmissionLocks {
   async withSubmissionLock<T>(examId: string, work: (submission: Submission) => Promise<T>): Promise<T> {
     const lock = await this.hotState.lock(examId);
     if (lock.kind === 'contended') throw this.contended();
-    const submission = new Submission(examId, lock, this.sessions, this.expiry, () => this.contended());
+    const submission = new Submission(examId, lock, this.sessions, this.expiry);
     try {
       return await work(submission);
     } finally {
