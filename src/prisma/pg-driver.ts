@@ -87,7 +87,6 @@ export function poolConfigFromUrl(url: string, settings: PoolSettings = {}): pg.
     connectionTimeoutMillis: settings.connectionTimeoutMillis ?? 5_000,
     idleTimeoutMillis: settings.idleTimeoutMillis ?? 30_000,
     statement_timeout: settings.statementTimeoutMillis,
-    Client: CatalogTextClient,
   };
   return config;
 }
@@ -113,10 +112,17 @@ function withCharColumns(adapter: PgAdapter): PgAdapter {
   return adapter;
 }
 
-/** The adapter factory for Prisma's JavaScript schema engine (`prisma migrate …`). */
+/**
+ * The adapter factory for Prisma's JavaScript schema engine (`prisma migrate …`). Its connections report catalog
+ * columns as text; the service's own pool does not need that (it never reads the catalog) and uses plain clients.
+ */
 export class MigrationPgAdapterFactory extends PrismaPg {
-  constructor(private readonly poolConfig: pg.PoolConfig, schema?: string) {
-    super(poolConfig, schema ? { schema } : undefined);
+  private readonly poolConfig: pg.PoolConfig;
+
+  constructor(poolConfig: pg.PoolConfig, schema?: string) {
+    const catalogAware = { ...poolConfig, Client: CatalogTextClient };
+    super(catalogAware, schema ? { schema } : undefined);
+    this.poolConfig = catalogAware;
   }
 
   override async connect(): Promise<PgAdapter> {
@@ -124,7 +130,6 @@ export class MigrationPgAdapterFactory extends PrismaPg {
   }
 
   override async connectToShadowDb(): Promise<PgAdapter> {
-
     const admin = new CatalogTextClient({ ...this.poolConfig });
     await admin.connect();
     const database = `prisma_shadow_${randomUUID().replaceAll('-', '')}`;
