@@ -15,7 +15,7 @@ import { setupOpenApi } from './common/http/openapi.js';
 import { createValidationPipe } from './common/http/validation.js';
 import { AppConfig } from './config/app-config.service.js';
 import type { LogLevel } from './config/environment.js';
-import { registerHttpMetrics } from './metrics/http-metrics.js';
+import { registerHttpMetrics, UNMATCHED_ROUTE } from './metrics/http-metrics.js';
 import { MetricsService } from './metrics/metrics.service.js';
 
 export const BODY_LIMIT_BYTES = 5 * 1024 * 1024;
@@ -102,6 +102,12 @@ export function createFastifyAdapter(options: CreateAppOptions = {}): FastifyAda
   });
 }
 
+/**
+ * Nest's own body parsers stay off: Fastify's JSON parser takes `application/json` (strings straight into its safe
+ * parser, a step less than Nest's buffer-based wrapper), and every other media type is a 415.
+ */
+export const NEST_APP_OPTIONS = { bodyParser: false } as const;
+
 const drainSwitches = new WeakMap<NestFastifyApplication, () => void>();
 
 /** From now on, turn every new request away with 503 SERVICE_UNAVAILABLE and `Connection: close` (SIGTERM). */
@@ -112,7 +118,9 @@ export function startDraining(app: NestFastifyApplication): void {
 /** The HTTP conventions every instance shares: validation, the error shape, request ids, API docs. (main.ts owns signals.) */
 export function configureApp(app: NestFastifyApplication): NestFastifyApplication {
   const fastify = app.getHttpAdapter().getInstance();
-  fastify.log.level = app.get(AppConfig).get('LOG_LEVEL');
+  const logLevel = app.get(AppConfig).get('LOG_LEVEL');
+  fastify.log.level = logLevel;
+  const logRequests = NEST_LEVELS[logLevel].includes('log');
   app.useGlobalPipes(createValidationPipe());
   const metrics = app.get(MetricsService);
   app.useGlobalFilters(new AllExceptionsFilter(metrics));
@@ -122,27 +130,26 @@ export function configureApp(app: NestFastifyApplication): NestFastifyApplicatio
     draining = true;
   });
   const unavailable = errorBody(ErrorCode.SERVICE_UNAVAILABLE, 'This instance is shutting down, retry the request');
+  // Callback-style hooks: they run on every request, and an async hook costs a promise each time.
   fastify
     // Shutdown: requests already running finish; new ones (on kept-alive connections) are turned away.
-    .addHook('preClose', async () => {
+    .addHook('preClose', (done) => {
       draining = true;
+      done();
     })
-    .addHook('onRequest', async (request, reply) => {
+    .addHook('onRequest', (request, reply, done) => {
       // Hand the request id back so a client can quote it when reporting a problem.
       void reply.header('x-request-id', request.id);
       if (draining) return reply.code(unavailable.statusCode).header('connection', 'close').send(unavailable);
+      done();
     })
     // Route pattern (not the raw URL: no ids or tokens), status and duration; the request id comes with request.log.
-    .addHook('onResponse', async (request, reply) => {
-      request.log.info(
-        {
-          method: request.method,
-          route: request.routeOptions.url ?? 'unmatched',
-          statusCode: reply.statusCode,
-          durationMs: Math.round(reply.elapsedTime * 100) / 100,
-        },
-        'request completed',
-      );
+    .addHook('onResponse', (request, reply, done) => {
+      if (logRequests) {
+        const durationMs = Math.round(reply.elapsedTime * 100) / 100;
+        request.log.info({ method: request.method, route: request.routeOptions.url ?? UNMATCHED_ROUTE, statusCode: reply.statusCode, durationMs }, 'request completed');
+      }
+      done();
     });
   setupOpenApi(app);
   return app;
@@ -152,6 +159,7 @@ export function configureApp(app: NestFastifyApplication): NestFastifyApplicatio
 export async function createApp(options: CreateAppOptions = {}): Promise<NestFastifyApplication> {
   // Start-up logs wait in a buffer until the logger is installed at the configured level.
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(), createFastifyAdapter(options), {
+    ...NEST_APP_OPTIONS,
     bufferLogs: true,
     abortOnError: false,
   });

@@ -1,7 +1,7 @@
-import { Body, Controller, Get, HttpCode, Param, Post, UseGuards } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, Post, Req, UseGuards } from '@nestjs/common';
 import { RouteSchema } from '@nestjs/platform-fastify';
 import { ApiBearerAuth, ApiBody, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiSecurity, ApiTags } from '@nestjs/swagger';
-import type { Caller } from '../common/auth/auth.types.js';
+import type { AuthenticatedRequest, Caller } from '../common/auth/auth.types.js';
 import { CurrentCaller } from '../common/auth/caller.decorator.js';
 import { AllowAdmin, ExamTokenGuard } from '../common/auth/exam-token.guard.js';
 import { ApiErrors } from '../common/errors/error-body.dto.js';
@@ -14,6 +14,9 @@ import { AnswerView, ExamView, FinishView, ResultView, StartedExamView } from '.
 import { ExamsService } from './exams.service.js';
 
 const { UNAUTHORIZED, NOT_FOUND, EXAM_EXPIRED, SUBMISSION_IN_PROGRESS } = ErrorCode;
+
+/** The answer route's request once its schema and guard have passed. */
+type AnswerRequest = AuthenticatedRequest & { params: { examId: string }; body: Submitted };
 
 /**
  * Adaptive exams. Starting one needs no credentials (the candidate's client calls it and receives the
@@ -43,7 +46,10 @@ export class ExamsController {
     return this.exams.get(examId, caller);
   }
 
-  /** The hot route: its path and body are checked by the compiled JSON schema, and its reply serialised by one. */
+  /**
+   * The hot route: its path and body are checked by the compiled JSON schema and its reply serialised by one. It
+   * takes the request as its only argument, so no parameter pipe runs on it (the schema has checked everything).
+   */
   @Post(':examId/answers')
   @HttpCode(200)
   @RouteSchema(ANSWER_ROUTE_SCHEMA)
@@ -53,8 +59,8 @@ export class ExamsController {
   @ApiErrors(UNAUTHORIZED, NOT_FOUND, ErrorCode.NOT_CURRENT_ITEM, ErrorCode.ALREADY_ANSWERED, SUBMISSION_IN_PROGRESS, ErrorCode.EXAM_FINISHED, EXAM_EXPIRED)
   @ApiBody({ type: SubmitAnswerDto })
   @ApiOkResponse({ type: AnswerView })
-  answer(@Param('examId') examId: string, @CurrentCaller() caller: Caller, @Body() submitted: Submitted): Promise<AnswerView> {
-    return this.exams.answer(examId, caller, submitted);
+  answer(@Req() request: AnswerRequest): Promise<AnswerView> {
+    return this.exams.answer(request.params.examId, request.caller!, request.body);
   }
 
   @Post(':examId/finish')

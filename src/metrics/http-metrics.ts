@@ -9,12 +9,8 @@ export const UNMATCHED_ROUTE = 'unmatched';
  * the series count stays bounded. Call once per Fastify instance, before it starts listening.
  */
 export function registerHttpMetrics(fastify: FastifyInstance, metrics: MetricsService): void {
-  fastify.addHook('onResponse', async (request, reply) => {
-    metrics.httpRequestObserved(
-      request.method,
-      request.routeOptions.url ?? UNMATCHED_ROUTE,
-      reply.statusCode,
-      reply.elapsedTime / 1000,
-    );
+  fastify.addHook('onResponse', (request, reply, done) => {
+    metrics.httpRequestObserved(request.method, request.routeOptions.url ?? UNMATCHED_ROUTE, reply.statusCode, reply.elapsedTime / 1000);
+    done();
   });
 }

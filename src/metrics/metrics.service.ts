@@ -26,6 +26,9 @@ export class MetricsService {
     registers: [this.registry],
   });
 
+  /** Bounded: route patterns and status codes are finite (unmatched URLs share one label). */
+  private readonly httpSeries = new Map<string, { observe(value: number): void }>();
+
   private readonly answersAccepted = this.counter('cat_answers_accepted_total', 'Answers recorded in Postgres');
   private readonly examsStarted = this.counter('cat_exams_started_total', 'Exams started');
   private readonly examsCompleted = this.counter('cat_exams_completed_total', 'Exams completed (stopping rule or finish)');
@@ -97,7 +100,14 @@ export class MetricsService {
 
   /** One finished HTTP request; `route` is the route pattern (`/v1/exams/:examId`), never the raw URL. */
   httpRequestObserved(method: string, route: string, statusCode: number, seconds: number): void {
-    this.httpRequestDuration.observe({ method, route, status_code: String(statusCode) }, seconds);
+    // The series of a (method, route, status) is looked up once: label hashing is the costly part of observe().
+    const key = `${method} ${route} ${statusCode}`;
+    let series = this.httpSeries.get(key);
+    if (!series) {
+      series = this.httpRequestDuration.labels({ method, route, status_code: String(statusCode) });
+      this.httpSeries.set(key, series);
+    }
+    series.observe(seconds);
   }
 
   examStarted(): void {

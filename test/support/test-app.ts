@@ -1,7 +1,7 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Test } from '@nestjs/testing';
 import { AppModule } from '../../src/app.module.js';
-import { configureApp, createApp, createFastifyAdapter } from '../../src/app.factory.js';
+import { configureApp, createApp, createFastifyAdapter, NEST_APP_OPTIONS } from '../../src/app.factory.js';
 
 type Env = Record<string, string | undefined>;
 
@@ -46,6 +46,7 @@ export function startAppWith(extraModules: unknown[], overrides: Env = {}): Prom
       imports: [AppModule.forRoot(), ...(extraModules as never[])],
     }).compile();
     const app = moduleRef.createNestApplication<NestFastifyApplication>(createFastifyAdapter({ requestLogging: false }), {
+      ...NEST_APP_OPTIONS,
       logger: false,
     });
     return ready(configureApp(app));
