@@ -377,6 +377,9 @@ async function main(): Promise<void> {
     };
     /** CPU of the server processes per answer, in ms. */
     const cpuMsPerAnswer = (r: ApiLevel) => (r.cpu.server * 1000) / Math.max(1, r.perSecond);
+    /** The same for every process the run keeps busy: server / Postgres / Redis / load generator. */
+    const cpuSplit = (r: ApiLevel) =>
+      [r.cpu.server, r.cpu.postgres, r.cpu.redis, r.cpu.client].map((cores) => f((cores * 1000) / Math.max(1, r.perSecond), 3)).join(' / ');
 
     lines.push(
       `Machine: ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}; load generator on the same machine.`,
@@ -399,7 +402,9 @@ async function main(): Promise<void> {
       lines.push(
         `Side by side with ${path.basename(FLOOR)}: the same client, alternating runs (service, floor, …), ${ROUNDS} round(s) per level.`,
         '',
-        '| C | round | service answers/s | p50 / p95 / p99 ms | server CPU ms/answer | floor answers/s | p50 / p95 / p99 ms | floor CPU ms/answer | ratio |',
+        'CPU per answer in ms: of the server process, and of Postgres / Redis / the load generator during the same run.',
+        '',
+        '| C | round | service answers/s | p50 / p95 / p99 ms | CPU: server / pg / redis / client | floor answers/s | p50 / p95 / p99 ms | CPU: floor / pg / redis / client | ratio |',
         '| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
       );
       const summary: string[] = [];
@@ -413,8 +418,8 @@ async function main(): Promise<void> {
           floorTotal += theirs.perSecond;
           const latency = (r: LevelResult) => `${f(r.p50)} / ${f(r.p95)} / ${f(r.p99)}`;
           lines.push(
-            `| ${c} | ${round} | ${f(ours.perSecond, 0)} | ${latency(ours)} | ${f(cpuMsPerAnswer(ours), 3)} | ${f(theirs.perSecond, 0)} | ${latency(theirs)} | ` +
-              `${f(cpuMsPerAnswer(theirs), 3)} | ${f(ours.perSecond / theirs.perSecond, 2)} |`,
+            `| ${c} | ${round} | ${f(ours.perSecond, 0)} | ${latency(ours)} | ${cpuSplit(ours)} | ${f(theirs.perSecond, 0)} | ${latency(theirs)} | ` +
+              `${cpuSplit(theirs)} | ${f(ours.perSecond / theirs.perSecond, 2)} |`,
           );
           if (ours.errors + theirs.errors > 0) lines.push(`(errors: service ${ours.errors}, floor ${theirs.errors})`);
           console.error(`C=${c} round ${round}: service ${f(ours.perSecond, 0)}/s, floor ${f(theirs.perSecond, 0)}/s`);

@@ -1,4 +1,5 @@
-// Summarises a V8 .cpuprofile (node --cpu-prof): self time by package / source file and the top functions.
+// Summarises a V8 .cpuprofile (node --cpu-prof): self time by package / source file and the top functions, as
+// shares of the busy (non-idle) time.
 // Usage: node scripts/profile-summary.mjs <file.cpuprofile> [top=25]
 import { readFileSync } from 'node:fs';
 
@@ -16,6 +17,9 @@ for (let i = 0; i < profile.samples.length; i++) {
   const id = profile.samples[i];
   selfMicros.set(id, (selfMicros.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0));
 }
+// Shares are of the busy time: idle samples (the event loop waiting for I/O) are left out.
+const idleIds = new Set(profile.nodes.filter((node) => node.callFrame.functionName === '(idle)').map((node) => node.id));
+for (const id of idleIds) selfMicros.delete(id);
 const total = [...selfMicros.values()].reduce((a, b) => a + b, 0);
 
 function groupOf(url, name) {
@@ -44,7 +48,7 @@ for (const node of profile.nodes) {
 }
 
 const pct = (micros) => `${((100 * micros) / total).toFixed(1).padStart(5)}%`;
-console.log(`total sampled: ${(total / 1e6).toFixed(2)} s`);
+console.log(`busy time sampled: ${(total / 1e6).toFixed(2)} s`);
 console.log('\nself time by package / file:');
 for (const [group, micros] of [...byGroup].sort((a, b) => b[1] - a[1]).slice(0, top)) console.log(`${pct(micros)}  ${group}`);
 console.log('\ntop functions (self time):');
