@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { getMetadataStorage } from 'class-validator';
 import { Environment, InvalidEnvironmentError, validateEnvironment } from './environment.js';
 
 const VALID = {
@@ -73,5 +75,38 @@ describe(validateEnvironment.name, () => {
     for (const key of ['DATABASE_URL', 'REDIS_URL', 'ADMIN_API_KEY']) {
       expect(error.message).toContain(`${key} is required`);
     }
+  });
+});
+
+describe('documented settings', () => {
+  const root = new URL('../../', import.meta.url);
+  const keys = [...new Set(getMetadataStorage().getTargetValidationMetadatas(Environment, '', true, false).map((m) => m.propertyName))].sort();
+  /** `KEY=value` lines of .env.example. */
+  const example = Object.fromEntries(
+    readFileSync(new URL('.env.example', root), 'utf8')
+      .split('\n')
+      .filter((line) => /^[A-Z_]+=/.test(line))
+      .map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)]),
+  );
+
+  it('should list every setting in .env.example, and nothing else', () => {
+    expect(keys.length).toBeGreaterThan(15);
+    expect(Object.keys(example).sort()).toEqual(keys);
+  });
+
+  it('should give valid values in .env.example, each default as the code has it', () => {
+    const fromExample = validateEnvironment(example);
+    const defaults = new Environment();
+    for (const key of keys) {
+      const value = defaults[key as keyof Environment];
+      if (value !== undefined) expect({ key, value: fromExample[key as keyof Environment] }).toEqual({ key, value });
+    }
+  });
+
+  it('should describe every setting in the README table', () => {
+    const readme = readFileSync(new URL('README.md', root), 'utf8');
+    const section = readme.slice(readme.indexOf('## Configuration'), readme.indexOf('\n## ', readme.indexOf('## Configuration') + 1));
+    const documented = [...section.matchAll(/^\| `([A-Z_]+)` \|/gm)].map((match) => match[1]).sort();
+    expect(documented).toEqual(keys);
   });
 });
