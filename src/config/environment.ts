@@ -1,3 +1,4 @@
+import { applyDecorators } from '@nestjs/common';
 import { plainToInstance, Transform } from 'class-transformer';
 import {
   IsIn,
@@ -18,6 +19,9 @@ export type LogLevel = (typeof LOG_LEVELS)[number];
 const toInt = ({ value }: { value: unknown }): unknown =>
   typeof value === 'string' && /^-?\d+$/.test(value.trim()) ? Number(value) : value;
 
+/** An integer setting in [min, max], given as a decimal string in the environment. */
+const IntSetting = (min: number, max: number): PropertyDecorator => applyDecorators(Transform(toInt), IsInt(), Min(min), Max(max));
+
 /**
  * Every setting the service reads, validated once at start-up. Defaults here are the documented ones
  * (README and .env.example); a key without a default is required.
@@ -26,32 +30,20 @@ export class Environment {
   @IsIn(['development', 'production', 'test'])
   NODE_ENV: 'development' | 'production' | 'test' = 'development';
 
-  @Transform(toInt)
-  @IsInt()
-  @Min(0)
-  @Max(65_535)
+  @IntSetting(0, 65_535)
   PORT = 3000;
 
   @IsString()
   @Matches(/^postgres(ql)?:\/\/\S+$/, { message: 'DATABASE_URL must be a postgresql:// URL' })
   DATABASE_URL!: string;
 
-  @Transform(toInt)
-  @IsInt()
-  @Min(1)
-  @Max(500)
+  @IntSetting(1, 500)
   DATABASE_POOL_SIZE = 10;
 
-  @Transform(toInt)
-  @IsInt()
-  @Min(100)
-  @Max(120_000)
+  @IntSetting(100, 120_000)
   DATABASE_CONNECT_TIMEOUT_MS = 5_000;
 
-  @Transform(toInt)
-  @IsInt()
-  @Min(100)
-  @Max(600_000)
+  @IntSetting(100, 600_000)
   DATABASE_STATEMENT_TIMEOUT_MS = 15_000;
 
   @IsString()
@@ -64,10 +56,7 @@ export class Environment {
   })
   REDIS_KEY_PREFIX = 'cat:';
 
-  @Transform(toInt)
-  @IsInt()
-  @Min(10)
-  @Max(60_000)
+  @IntSetting(10, 60_000)
   REDIS_COMMAND_TIMEOUT_MS = 500;
 
   /** `host:port,host:port` of Redis Sentinels (REDIS_URL then only supplies credentials and db). */
@@ -88,32 +77,20 @@ export class Environment {
   @MinLength(16, { message: 'ADMIN_API_KEY must be at least 16 characters' })
   ADMIN_API_KEY!: string;
 
-  @Transform(toInt)
-  @IsInt()
-  @Min(1)
-  @Max(7 * 24 * 3600)
+  @IntSetting(1, 7 * 24 * 3600)
   SESSION_TTL_SECONDS = 1_800;
 
-  @Transform(toInt)
-  @IsInt()
-  @Min(100)
-  @Max(60_000)
+  @IntSetting(100, 60_000)
   LOCK_TTL_MS = 5_000;
 
   /** Period of the expiry sweep; 0 turns the scheduled sweep off (POST /v1/admin/sessions/cleanup still works). */
-  @Transform(toInt)
-  @IsInt()
-  @Min(0)
-  @Max(24 * 3600 * 1000)
+  @IntSetting(0, 24 * 3600 * 1000)
   SESSION_SWEEP_INTERVAL_MS = 60_000;
 
   @IsIn(LOG_LEVELS)
   LOG_LEVEL: LogLevel = 'info';
 
-  @Transform(toInt)
-  @IsInt()
-  @Min(0)
-  @Max(120_000)
+  @IntSetting(0, 120_000)
   SHUTDOWN_GRACE_MS = 10_000;
 
   /**
@@ -121,10 +98,7 @@ export class Environment {
    * `Connection: close`) before closing: a load balancer stops routing here, and requests already on the
    * wire are answered instead of reset.
    */
-  @Transform(toInt)
-  @IsInt()
-  @Min(0)
-  @Max(60_000)
+  @IntSetting(0, 60_000)
   SHUTDOWN_DRAIN_DELAY_MS = 0;
 
   @IsOptional()

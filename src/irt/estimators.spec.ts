@@ -1,5 +1,5 @@
-import fs from 'node:fs';
 import fc from 'fast-check';
+import { itemArbitrary, referenceCases } from '../../test/support/irt-reference.js';
 import { createBankSnapshot, type BankItemInput } from './bank-snapshot.js';
 import {
   estimateAbility,
@@ -27,16 +27,7 @@ interface EstimationCase {
   expected: { theta: number; se: number };
 }
 
-// Independent reference values (test/fixtures/irt-reference/README.md says how they were computed).
-const referenceUrl = new URL('../../test/fixtures/irt-reference/estimation-cases.json', import.meta.url);
-const cases = JSON.parse(fs.readFileSync(referenceUrl, 'utf8')) as EstimationCase[];
-
-const itemArbitrary = fc.record({
-  a: fc.double({ min: 0.3, max: 2.5, noNaN: true }),
-  b: fc.double({ min: -3, max: 3, noNaN: true }),
-  c: fc.double({ min: 0, max: 0.3, noNaN: true }),
-  d: fc.double({ min: 0.85, max: 1, noNaN: true }),
-});
+const cases = referenceCases<EstimationCase>('estimation-cases.json');
 const patternArbitrary = fc
   .array(fc.tuple(itemArbitrary, fc.constantFrom<0 | 1>(0, 1)), { minLength: 1, maxLength: 40 })
   .map((pairs) => ({ items: pairs.map(([item]) => item), responses: pairs.map(([, r]) => r) }));
@@ -138,7 +129,7 @@ describe(estimateMap.name, () => {
       { a: 1.6, b: 0.1 },
     ];
     const result = estimateFromItemParameters(items, [1, 0, 1], { estimator: 'MAP', prior: { mean: 0, sd: 1.5 } });
-    const info = items.reduce((sum, item) => sum + information(result.theta, item.a, item.b), 0);
+    const info = items.reduce((sum, item) => sum + information(result.theta, item), 0);
     expect(result.se).toBeCloseTo(1 / Math.sqrt(info + 1 / 2.25), 10);
   });
 
@@ -181,7 +172,7 @@ describe(estimateMle.name, () => {
     ];
     const result = estimateFromItemParameters(items, [1, 0, 1], { estimator: 'MLE' });
     expect(result.estimatorUsed).toBe('MLE');
-    const info = items.reduce((sum, item) => sum + information(result.theta, item.a, item.b), 0);
+    const info = items.reduce((sum, item) => sum + information(result.theta, item), 0);
     expect(result.se).toBeCloseTo(1 / Math.sqrt(info), 10);
   });
 

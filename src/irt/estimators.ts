@@ -99,7 +99,11 @@ function ensureScratch(size: number): void {
   }
 }
 
-function resolveOptions(options: EstimationOptions) {
+/** The options with their defaults; throws when the responses do not pair up with the items or the range is empty. */
+function resolveOptions(itemIndices: ArrayLike<number>, responses: ArrayLike<number>, options: EstimationOptions) {
+  if (itemIndices.length !== responses.length) {
+    throw new RangeError(`got ${itemIndices.length} items but ${responses.length} responses`);
+  }
   const prior = options.prior ?? DEFAULT_PRIOR;
   const [lo, hi] = options.thetaRange ?? DEFAULT_THETA_RANGE;
   if (!(lo < hi) || !Number.isFinite(lo) || !Number.isFinite(hi)) {
@@ -115,16 +119,21 @@ function resolveOptions(options: EstimationOptions) {
   };
 }
 
-function assertSameLength(itemIndices: ArrayLike<number>, responses: ArrayLike<number>): void {
-  if (itemIndices.length !== responses.length) {
-    throw new RangeError(`got ${itemIndices.length} items but ${responses.length} responses`);
-  }
-}
-
 /** No data yet: the best guess is the starting point and the prior spread. */
-function noDataEstimate(estimator: EstimatorName, startTheta: number, prior: NormalPrior): AbilityEstimate {
+function noDataEstimate(estimator: EstimatorName, { startTheta, prior }: { startTheta: number; prior: NormalPrior }): AbilityEstimate {
   return { theta: startTheta, se: prior.sd, estimatorUsed: estimator };
 }
+
+/**
+ * An estimator: θ and SE from the responses (`responses[k]` is 1, or any non-zero, for correct and 0 for wrong) to
+ * the items `itemIndices[k]` of a bank, in answer order.
+ */
+export type Estimator = (
+  items: ItemParameterArrays,
+  itemIndices: ArrayLike<number>,
+  responses: ArrayLike<number>,
+  options?: EstimationOptions,
+) => AbilityEstimate;
 
 // ---------------------------------------------------------------------------------------------
 // EAP
@@ -134,17 +143,11 @@ function noDataEstimate(estimator: EstimatorName, startTheta: number, prior: Nor
  * Expected a posteriori: posterior mean and SD over an equally spaced grid with a Normal prior.
  * Log-likelihoods are summed in response order and normalised with log-sum-exp, so the result
  * is bit-for-bit reproducible and stays finite for hundreds of responses.
- * `responses[k]` is 1 (or any non-zero) for correct, 0 for wrong, for item `itemIndices[k]`.
  */
-export function estimateEap(
-  items: ItemParameterArrays,
-  itemIndices: ArrayLike<number>,
-  responses: ArrayLike<number>,
-  options: EstimationOptions = {},
-): AbilityEstimate {
-  assertSameLength(itemIndices, responses);
-  const { prior, lo, hi, quadraturePoints, startTheta, scalingConstant } = resolveOptions(options);
-  if (itemIndices.length === 0) return noDataEstimate('EAP', startTheta, prior);
+export const estimateEap: Estimator = (items, itemIndices, responses, options = {}) => {
+  const resolved = resolveOptions(itemIndices, responses, options);
+  if (itemIndices.length === 0) return noDataEstimate('EAP', resolved);
+  const { prior, lo, hi, quadraturePoints, scalingConstant } = resolved;
 
   const { points, logPrior } = quadratureGrid(lo, hi, quadraturePoints, prior);
   const n = points.length;
@@ -219,7 +222,7 @@ export function estimateEap(
     weightedSquares += blockProduct[q] * deviation * deviation;
   }
   return { theta, se: Math.sqrt(weightedSquares / totalWeight), estimatorUsed: 'EAP' };
-}
+};
 
 // ---------------------------------------------------------------------------------------------
 // MAP / MLE
@@ -392,22 +395,13 @@ function goldenSectionMaximum(evaluate: (theta: number) => ObjectivePoint, left:
 }
 
 /** Maximum a posteriori: bounded posterior mode; SE = 1/√(I(θ) + 1/σ²). */
-export function estimateMap(
-  items: ItemParameterArrays,
-  itemIndices: ArrayLike<number>,
-  responses: ArrayLike<number>,
-  options: EstimationOptions = {},
-): AbilityEstimate {
-  assertSameLength(itemIndices, responses);
-  const { prior, lo, hi, startTheta, scalingConstant } = resolveOptions(options);
-  if (itemIndices.length === 0) return noDataEstimate('MAP', startTheta, prior);
+export const estimateMap: Estimator = (items, itemIndices, responses, options = {}) => {
+  const resolved = resolveOptions(itemIndices, responses, options);
+  if (itemIndices.length === 0) return noDataEstimate('MAP', resolved);
+  const { prior, lo, hi, scalingConstant } = resolved;
   const mode = findMode(items, itemIndices, responses, scalingConstant, lo, hi, prior);
-  return {
-    theta: mode.theta,
-    se: 1 / Math.sqrt(mode.information + 1 / (prior.sd * prior.sd)),
-    estimatorUsed: 'MAP',
-  };
-}
+  return { theta: mode.theta, se: 1 / Math.sqrt(mode.information + 1 / (prior.sd * prior.sd)), estimatorUsed: 'MAP' };
+};
 
 /** True when every response is correct or every response is wrong (the MLE then does not exist). */
 export function isExtremePattern(responses: ArrayLike<number>): boolean {
@@ -422,16 +416,11 @@ export function isExtremePattern(responses: ArrayLike<number>): boolean {
  * All-correct / all-wrong patterns have no finite MLE, so they fall back to MAP
  * (reported through `estimatorUsed: 'MAP'`). No responses: start θ and prior SD.
  */
-export function estimateMle(
-  items: ItemParameterArrays,
-  itemIndices: ArrayLike<number>,
-  responses: ArrayLike<number>,
-  options: EstimationOptions = {},
-): AbilityEstimate {
-  assertSameLength(itemIndices, responses);
-  const { prior, lo, hi, startTheta, scalingConstant } = resolveOptions(options);
-  if (itemIndices.length === 0) return noDataEstimate('MLE', startTheta, prior);
+export const estimateMle: Estimator = (items, itemIndices, responses, options = {}) => {
+  const resolved = resolveOptions(itemIndices, responses, options);
+  if (itemIndices.length === 0) return noDataEstimate('MLE', resolved);
   if (isExtremePattern(responses)) return estimateMap(items, itemIndices, responses, options);
+  const { lo, hi, scalingConstant } = resolved;
   const mode = findMode(items, itemIndices, responses, scalingConstant, lo, hi, null);
   const se = 1 / Math.sqrt(mode.information);
   // No information at the maximum (it sits at a bound, where the items' information underflows): the SE would be
@@ -439,22 +428,14 @@ export function estimateMle(
   // pattern.
   if (!Number.isFinite(se)) return estimateMap(items, itemIndices, responses, options);
   return { theta: mode.theta, se, estimatorUsed: 'MLE' };
-}
+};
+
+const ESTIMATOR_OF: Readonly<Record<EstimatorName, Estimator>> = { EAP: estimateEap, MAP: estimateMap, MLE: estimateMle };
 
 /** Dispatches to the named estimator. */
 export function estimateAbility(
   estimator: EstimatorName,
-  items: ItemParameterArrays,
-  itemIndices: ArrayLike<number>,
-  responses: ArrayLike<number>,
-  options: EstimationOptions = {},
+  ...[items, itemIndices, responses, options]: Parameters<Estimator>
 ): AbilityEstimate {
-  switch (estimator) {
-    case 'EAP':
-      return estimateEap(items, itemIndices, responses, options);
-    case 'MAP':
-      return estimateMap(items, itemIndices, responses, options);
-    case 'MLE':
-      return estimateMle(items, itemIndices, responses, options);
-  }
+  return ESTIMATOR_OF[estimator](items, itemIndices, responses, options);
 }

@@ -58,12 +58,12 @@ export interface ItemParameterArrays {
   readonly d: ArrayLike<number>;
 }
 
-/** Parameters of a single item. */
+/** Parameters of a single item; c defaults to 0 and d to 1. */
 export interface ItemParameters {
   a: number;
   b: number;
-  c: number;
-  d: number;
+  c?: number;
+  d?: number;
 }
 
 /** exp(−D·a·(θ − b)), clamped so it never overflows. */
@@ -72,16 +72,8 @@ export function logisticExponent(theta: number, a: number, b: number, scalingCon
 }
 
 /** Probability of a correct answer under the 4PL model. */
-export function probability(
-  theta: number,
-  a: number,
-  b: number,
-  c = 0,
-  d = 1,
-  scalingConstant = DEFAULT_SCALING_CONSTANT,
-): number {
-  const e = logisticExponent(theta, a, b, scalingConstant);
-  return c + (d - c) / (1 + e);
+export function probability(theta: number, { a, b, c = 0, d = 1 }: ItemParameters, scalingConstant = DEFAULT_SCALING_CONSTANT): number {
+  return c + (d - c) / (1 + logisticExponent(theta, a, b, scalingConstant));
 }
 
 /**
@@ -90,14 +82,7 @@ export function probability(
  * Written through the logistic core s = 1/(1+e) so that P − c = (d − c)s and
  * d − P = (d − c)(1 − s) never suffer cancellation (1 − s is computed as e·s).
  */
-export function information(
-  theta: number,
-  a: number,
-  b: number,
-  c = 0,
-  d = 1,
-  scalingConstant = DEFAULT_SCALING_CONSTANT,
-): number {
+export function information(theta: number, { a, b, c = 0, d = 1 }: ItemParameters, scalingConstant = DEFAULT_SCALING_CONSTANT): number {
   const e = logisticExponent(theta, a, b, scalingConstant);
   const s = 1 / (1 + e);
   const sComplement = e * s;

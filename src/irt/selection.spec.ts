@@ -1,5 +1,5 @@
-import fs from 'node:fs';
 import fc from 'fast-check';
+import { itemArbitrary, referenceCases } from '../../test/support/irt-reference.js';
 import { createBankSnapshot, type BankItemInput } from './bank-snapshot.js';
 import { information } from './model.js';
 import { createRng, rngForStep } from './rng.js';
@@ -13,23 +13,14 @@ interface SelectionCase {
   expected: { index: number };
 }
 
-// Independent reference values (test/fixtures/irt-reference/README.md says how they were computed).
-const referenceUrl = new URL('../../test/fixtures/irt-reference/selection-cases.json', import.meta.url);
-const cases = JSON.parse(fs.readFileSync(referenceUrl, 'utf8')) as SelectionCase[];
-
-const itemArbitrary = fc.record({
-  a: fc.double({ min: 0.3, max: 2.5, noNaN: true }),
-  b: fc.double({ min: -3, max: 3, noNaN: true }),
-  c: fc.double({ min: 0, max: 0.3, noNaN: true }),
-  d: fc.double({ min: 0.85, max: 1, noNaN: true }),
-});
+const cases = referenceCases<SelectionCase>('selection-cases.json');
 const bankArbitrary = fc.array(itemArbitrary, { minLength: 1, maxLength: 120 });
 const thetaArbitrary = fc.double({ min: -3, max: 3, noNaN: true });
 
 /** Indices sorted by decreasing information (ties: lower index first), excluding `administered`. */
 function rankByInformation(items: BankItemInput[], theta: number, administered: number[] = []): number[] {
   return items
-    .map((item, index) => ({ index, info: information(theta, item.a, item.b, item.c, item.d) }))
+    .map((item, index) => ({ index, info: information(theta, item) }))
     .filter(({ index }) => !administered.includes(index))
     .sort((x, y) => y.info - x.info || x.index - y.index)
     .map(({ index }) => index);
@@ -194,7 +185,7 @@ describe(selectNextItem.name, () => {
       { a: 2.2, b: 2.5 },
     ];
     const bank = createBankSnapshot(items, { scalingConstant: 1.702 });
-    const infoAt = (i: number) => information(0, items[i].a, items[i].b, 0, 1, 1.702);
+    const infoAt = (i: number) => information(0, { a: items[i].a, b: items[i].b }, 1.702);
     expect(selectNextItem(bank, 0, { administered: [] })).toBe(infoAt(0) >= infoAt(1) ? 0 : 1);
   });
 });

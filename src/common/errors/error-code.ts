@@ -43,31 +43,22 @@ export const HTTP_STATUS_OF: Record<ErrorCode, HttpStatus> = {
   INTERNAL_ERROR: HttpStatus.INTERNAL_SERVER_ERROR,
 };
 
+/** The code of a framework status that has no code of ours; other 4xx are VALIDATION_FAILED, other 5xx INTERNAL_ERROR. */
+const CODE_OF_STATUS: Readonly<Partial<Record<number, ErrorCode>>> = {
+  400: ErrorCode.VALIDATION_FAILED,
+  401: ErrorCode.UNAUTHORIZED,
+  403: ErrorCode.FORBIDDEN,
+  404: ErrorCode.NOT_FOUND,
+  405: ErrorCode.METHOD_NOT_ALLOWED,
+  409: ErrorCode.CONFLICT,
+  413: ErrorCode.PAYLOAD_TOO_LARGE,
+  415: ErrorCode.UNSUPPORTED_MEDIA_TYPE,
+  422: ErrorCode.VALIDATION_FAILED,
+  429: ErrorCode.TOO_MANY_REQUESTS,
+  503: ErrorCode.SERVICE_UNAVAILABLE,
+};
+
 /** The code for an HTTP status that reached the filter without one of ours (framework errors). */
 export function errorCodeForStatus(status: number): ErrorCode {
-  switch (status) {
-    case 400:
-    case 422:
-      return ErrorCode.VALIDATION_FAILED;
-    case 401:
-      return ErrorCode.UNAUTHORIZED;
-    case 403:
-      return ErrorCode.FORBIDDEN;
-    case 404:
-      return ErrorCode.NOT_FOUND;
-    case 405:
-      return ErrorCode.METHOD_NOT_ALLOWED;
-    case 409:
-      return ErrorCode.CONFLICT;
-    case 413:
-      return ErrorCode.PAYLOAD_TOO_LARGE;
-    case 415:
-      return ErrorCode.UNSUPPORTED_MEDIA_TYPE;
-    case 429:
-      return ErrorCode.TOO_MANY_REQUESTS;
-    case 503:
-      return ErrorCode.SERVICE_UNAVAILABLE;
-    default:
-      return status >= 400 && status < 500 ? ErrorCode.VALIDATION_FAILED : ErrorCode.INTERNAL_ERROR;
-  }
+  return CODE_OF_STATUS[status] ?? (status >= 400 && status < 500 ? ErrorCode.VALIDATION_FAILED : ErrorCode.INTERNAL_ERROR);
 }

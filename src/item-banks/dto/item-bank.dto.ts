@@ -1,3 +1,4 @@
+import { PartialType } from '@nestjs/swagger';
 import { Transform, Type } from 'class-transformer';
 import {
   ArrayMaxSize,
@@ -5,7 +6,6 @@ import {
   IsArray,
   IsBoolean,
   IsInt,
-  IsNumber,
   IsOptional,
   IsString,
   Length,
@@ -17,7 +17,7 @@ import {
   ValidateNested,
 } from 'class-validator';
 
-import { FINITE, ItemParametersDto } from './item-parameters.dto.js';
+import { ItemParametersDto } from './item-parameters.dto.js';
 
 export const MAX_ITEMS_PER_IMPORT = 10_000;
 
@@ -74,8 +74,8 @@ export class ImportItemsDto {
   items!: NewItemDto[];
 }
 
-/** PATCH /v1/items/:itemId: every field optional; `contentArea: null` clears the area. */
-export class UpdateItemDto {
+/** PATCH /v1/items/:itemId: every field optional (a, b, c, d as in an import); `contentArea: null` clears the area. */
+export class UpdateItemDto extends PartialType(ItemParametersDto) {
   @IsOptional()
   @IsString()
   @Length(1, 200)
@@ -98,22 +98,6 @@ export class UpdateItemDto {
   @IsString()
   @Length(1, 50)
   correctKey?: string;
-
-  @IsOptional()
-  @IsNumber(FINITE)
-  a?: number;
-
-  @IsOptional()
-  @IsNumber(FINITE)
-  b?: number;
-
-  @IsOptional()
-  @IsNumber(FINITE)
-  c?: number;
-
-  @IsOptional()
-  @IsNumber(FINITE)
-  d?: number;
 
   @ValidateIf((dto: UpdateItemDto) => dto.contentArea !== undefined && dto.contentArea !== null)
   @IsString()
