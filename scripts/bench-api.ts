@@ -128,12 +128,25 @@ function pidsOf(name: string): number[] {
   return pids;
 }
 
+/** CPU seconds of each process whose command line starts with `name`, by pid. */
+function cpuByPid(name: string): Map<number, number> {
+  return new Map(pidsOf(name).map((pid) => [pid, cpuSecondsOf(pid)]));
+}
+
+/** CPU a group of processes used since `before`: per pid, so that a process that exits or starts meanwhile (an
+ * autovacuum worker, a new backend) does not skew the sum; the time of one that exited is not seen. */
+function cpuSince(before: Map<number, number>, after: Map<number, number>): number {
+  let used = 0;
+  for (const [pid, seconds] of after) used += seconds - (before.get(pid) ?? 0);
+  return used;
+}
+
 /** Where the machine's CPU goes during a level: the server, Postgres (all backends), Redis and this load generator. */
 function cpuMeter(serverPids: number[]) {
   const sample = () => ({
-    server: serverPids.reduce((sum, pid) => sum + cpuSecondsOf(pid), 0),
-    postgres: pidsOf('postgres').reduce((sum, pid) => sum + cpuSecondsOf(pid), 0),
-    redis: pidsOf('redis-server').reduce((sum, pid) => sum + cpuSecondsOf(pid), 0),
+    server: new Map(serverPids.map((pid) => [pid, cpuSecondsOf(pid)])),
+    postgres: cpuByPid('postgres'),
+    redis: cpuByPid('redis-server'),
     client: (process.cpuUsage().user + process.cpuUsage().system) / 1e6,
     at: performance.now(),
   });
@@ -141,8 +154,12 @@ function cpuMeter(serverPids: number[]) {
   return () => {
     const end = sample();
     const wall = (end.at - start.at) / 1000;
-    const share = (key: 'server' | 'postgres' | 'redis' | 'client') => (end[key] - start[key]) / wall;
-    return { server: share('server'), postgres: share('postgres'), redis: share('redis'), client: share('client') };
+    return {
+      server: cpuSince(start.server, end.server) / wall,
+      postgres: cpuSince(start.postgres, end.postgres) / wall,
+      redis: cpuSince(start.redis, end.redis) / wall,
+      client: (end.client - start.client) / wall,
+    };
   };
 }
 type CpuShares = ReturnType<ReturnType<typeof cpuMeter>>;
