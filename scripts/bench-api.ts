@@ -32,6 +32,8 @@ const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const ADMIN_URL = process.env.BENCH_POSTGRES_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
 const REDIS_URL = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
 const ADMIN_KEY = 'bench-admin-key-0123456789';
+/** Exams are started with the root key and an ad-hoc config (the floor ignores the header). */
+const ADMIN_HEADERS = { 'x-api-key': ADMIN_KEY };
 const POOL_SIZE = process.env.DATABASE_POOL_SIZE ?? '10';
 
 function flag(name: string, fallback: string): string {
@@ -222,9 +224,8 @@ interface Target {
 }
 
 async function createBenchBank(base: string): Promise<string> {
-  const headers = { 'x-api-key': ADMIN_KEY };
-  const bank = await call(base, 'POST', '/v1/item-banks', { name: 'bench' }, headers);
-  const imported = await call(base, 'POST', `/v1/item-banks/${bank.body.id}/items`, { items: makeItems(1000) }, headers);
+  const bank = await call(base, 'POST', '/v1/item-banks', { name: 'bench' }, ADMIN_HEADERS);
+  const imported = await call(base, 'POST', `/v1/item-banks/${bank.body.id}/items`, { items: makeItems(1000) }, ADMIN_HEADERS);
   if (bank.status !== 201 || imported.status !== 201) throw new Error(`bank set-up failed on ${base}: ${bank.status} ${imported.status}`);
   return bank.body.id as string;
 }
@@ -236,11 +237,13 @@ function candidates(target: Target) {
   return async (deadline: number, record: (ms: number) => void): Promise<number> => {
     let errors = 0;
     while (performance.now() < deadline) {
-      const started = await call(next(), 'POST', '/v1/exams', {
-        bankId: target.bankId,
-        candidateId: randomBytes(6).toString('hex'),
-        config: { maxItems: 20, seThreshold: 0 },
-      });
+      const started = await call(
+        next(),
+        'POST',
+        '/v1/exams',
+        { bankId: target.bankId, candidateId: randomBytes(6).toString('hex'), config: { maxItems: 20, seThreshold: 0 } },
+        ADMIN_HEADERS,
+      );
       if (started.status !== 201) {
         errors++;
         continue;
@@ -279,7 +282,7 @@ async function storeTrafficOfOneExam(target: Target, databaseName: string, dbUrl
     Number((await db.query(`SELECT xact_commit FROM pg_stat_database WHERE datname = $1`, [databaseName])).rows[0].xact_commit);
   try {
     const base = target.bases[0]!;
-    const started = await call(base, 'POST', '/v1/exams', { bankId: target.bankId, candidateId: 'traffic', config: { maxItems: 20, seThreshold: 0 } });
+    const started = await call(base, 'POST', '/v1/exams', { bankId: target.bankId, candidateId: 'traffic', config: { maxItems: 20, seThreshold: 0 } }, ADMIN_HEADERS);
     // Postgres publishes a backend's counters when it has been idle for up to PGSTAT_IDLE_INTERVAL (10 s).
     await new Promise((r) => setTimeout(r, STATS_FLUSH_MS));
     commands.length = 0;
@@ -458,7 +461,7 @@ async function main(): Promise<void> {
         Array.from({ length: 64 }, async () => {
           while (opened < ACTIVE_EXAMS) {
             opened++;
-            const res = await call(base, 'POST', '/v1/exams', { bankId: service.bankId, candidateId: `held-${opened}`, config: { maxItems: 20, seThreshold: 0 } });
+            const res = await call(base, 'POST', '/v1/exams', { bankId: service.bankId, candidateId: `held-${opened}`, config: { maxItems: 20, seThreshold: 0 } }, ADMIN_HEADERS);
             if (res.status !== 201) throw new Error(`could not open exam: ${res.status}`);
           }
         }),
@@ -469,7 +472,7 @@ async function main(): Promise<void> {
       // Redis bytes per active exam after 20 answers.
       const open = await Promise.all(
         Array.from({ length: 50 }, async () => {
-          const s = await call(base, 'POST', '/v1/exams', { bankId: service.bankId, candidateId: 'mem', config: { maxItems: 40, seThreshold: 0 } });
+          const s = await call(base, 'POST', '/v1/exams', { bankId: service.bankId, candidateId: 'mem', config: { maxItems: 40, seThreshold: 0 } }, ADMIN_HEADERS);
           let item = s.body.item;
           for (let k = 0; k < 20; k++) {
             const r = await call(base, 'POST', `/v1/exams/${s.body.examId}/answers`, { itemId: item.id, answer: 'A' }, { authorization: `Bearer ${s.body.token}` });

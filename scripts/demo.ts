@@ -139,11 +139,17 @@ async function main(): Promise<void> {
   const keys = await loadKeys(bankId);
   const exam = await expectOk(
     'start exam',
-    api<Step & { examId: string; token: string }>('POST', '/v1/exams', {
-      bankId,
-      candidateId: `demo-${Date.now()}`,
-      config: { maxItems: MAX_ITEMS, seThreshold: 0.3, selection: { randomesque: 3 } },
-    }),
+    api<Step & { examId: string; token: string }>(
+      'POST',
+      '/v1/exams',
+      {
+        bankId,
+        candidateId: `demo-${Date.now()}`,
+        // An ad-hoc config with the root key; θ is shown after each answer for the chart.
+        config: { maxItems: MAX_ITEMS, seThreshold: 0.3, selection: { randomesque: 3 }, feedback: 'theta' },
+      },
+      { 'x-api-key': ADMIN_API_KEY },
+    ),
   );
   console.log(`Exam ${ansi.bold(exam.examId)} — simulated candidate with true θ = ${TRUE_THETA}\n`);
   const random = createRng(7);

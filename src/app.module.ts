@@ -1,6 +1,7 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { AdaptiveExamModule } from './adaptive-exam/adaptive-exam.module.js';
 import { AdminModule } from './admin/admin.module.js';
+import { ClientsModule } from './clients/clients.module.js';
 import { AppConfigModule } from './config/config.module.js';
 import { HealthModule } from './health/health.module.js';
 import { ItemBanksModule } from './item-banks/item-banks.module.js';
@@ -8,6 +9,7 @@ import { MetricsModule } from './metrics/metrics.module.js';
 import { PrismaModule } from './prisma/prisma.module.js';
 import { RedisModule } from './redis/redis.module.js';
 import { SessionsModule } from './sessions/sessions.module.js';
+import { TestDefinitionsModule } from './test-definitions/test-definitions.module.js';
 
 @Module({})
 export class AppModule {
@@ -20,9 +22,11 @@ export class AppModule {
         MetricsModule,
         PrismaModule,
         RedisModule,
+        ClientsModule,
         HealthModule,
         SessionsModule,
         ItemBanksModule,
+        TestDefinitionsModule,
         AdaptiveExamModule,
         AdminModule,
       ],

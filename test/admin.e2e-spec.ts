@@ -1,6 +1,6 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import request from 'supertest';
-import { ADMIN, appServer, createBank } from './support/exam-fixtures.js';
+import { ADMIN, appServer, createBank, startExam } from './support/exam-fixtures.js';
 import { startApp } from './support/test-app.js';
 
 describe('Admin and scoring (e2e)', () => {
@@ -48,8 +48,8 @@ describe('Admin and scoring (e2e)', () => {
   describe('GET /v1/admin/stats', () => {
     it('should report sessions, locks, Redis and the bank snapshots in memory', async () => {
       const { bankId } = await createBank(server, 20, 4);
-      await request(server).post('/v1/exams').send({ bankId, candidateId: 's' }).expect(201);
-      await request(server).post('/v1/exams').send({ bankId, candidateId: 's' }).expect(201);
+      await startExam(server, { bankId, candidateId: 's' }).expect(201);
+      await startExam(server, { bankId, candidateId: 's' }).expect(201);
       const res = await request(server).get('/v1/admin/stats').set(ADMIN).expect(200);
       expect(res.body).toMatchObject({
         activeSessions: expect.any(Number),

@@ -2,7 +2,7 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Redis } from 'ioredis';
 import type pg from 'pg';
 import request from 'supertest';
-import { ADMIN, appServer, bearer, createBank, sqlClient } from './support/exam-fixtures.js';
+import { ADMIN, appServer, bearer, createBank, sqlClient, startExam } from './support/exam-fixtures.js';
 import { createDatabase, databaseUrl, dropDatabase, prismaCli, uniqueTestDatabaseName } from './setup/test-env.js';
 import { startApp } from './support/test-app.js';
 
@@ -36,7 +36,7 @@ describe('Session expiry (e2e)', () => {
 
   it('should expire an idle exam in the scheduled sweep: 410 EXAM_EXPIRED and no hot state', async () => {
     const { bankId } = await createBank(server, 10, 5);
-    const started = await request(server).post('/v1/exams').send({ bankId, candidateId: 'idle' }).expect(201);
+    const started = await startExam(server, { bankId, candidateId: 'idle' }).expect(201);
     const { examId, token, item } = started.body;
     expect(await redis.exists(stateKey(examId))).toBe(1);
 
@@ -59,7 +59,7 @@ describe('Session expiry (e2e)', () => {
     server = appServer(app);
     const { bankId } = await createBank(server, 10, 6);
     const exams = await Promise.all(
-      [1, 2, 3].map(() => request(server).post('/v1/exams').send({ bankId, candidateId: 'idle' }).expect(201)),
+      [1, 2, 3].map(() => startExam(server, { bankId, candidateId: 'idle' }).expect(201)),
     );
     const ids = exams.map((e) => e.body.examId as string);
     await new Promise((resolve) => setTimeout(resolve, 1_100));

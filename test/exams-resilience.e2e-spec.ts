@@ -4,7 +4,7 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Redis } from 'ioredis';
 import type pg from 'pg';
 import request from 'supertest';
-import { ADMIN, answerFor, appServer, bearer, checkInvariants, createBank, seeded, sqlClient } from './support/exam-fixtures.js';
+import { ADMIN, answerFor, appServer, bearer, checkInvariants, createBank, seeded, sqlClient, startExam } from './support/exam-fixtures.js';
 import { TcpProxy } from './support/tcp-proxy.js';
 import { PROJECT_ROOT } from './setup/test-env.js';
 import { spawnServer, stopServer } from './support/server-process.js';
@@ -44,9 +44,7 @@ describe('Exams across failures and instances (e2e)', () => {
     it('should finish the exam from Postgres alone, losing nothing and recording no duplicate', async () => {
       const server = appServer(app);
       const { bankId, correctKeyOf } = await createBank(server, 120, 21);
-      const started = await request(server)
-        .post('/v1/exams')
-        .send({ bankId, candidateId: 'outage', config: { maxItems: 12, seThreshold: 0 } })
+      const started = await startExam(server, { bankId, candidateId: 'outage', config: { maxItems: 12, seThreshold: 0 } })
         .expect(201);
       const { examId, token } = started.body;
       let item = started.body.item;
@@ -100,9 +98,7 @@ describe('Exams across failures and instances (e2e)', () => {
 
     it('should finish on one instance an exam started on the other, alternating between them', async () => {
       const { bankId, correctKeyOf } = await createBank(one.url, 150, 33);
-      const started = await request(one.url)
-        .post('/v1/exams')
-        .send({ bankId, candidateId: 'fleet', config: { maxItems: 10, seThreshold: 0, selection: { randomesque: 4 } } })
+      const started = await startExam(one.url, { bankId, candidateId: 'fleet', config: { maxItems: 10, seThreshold: 0, selection: { randomesque: 4 } } })
         .expect(201);
       const { examId, token } = started.body;
       let item = started.body.item;

@@ -2,7 +2,7 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Redis } from 'ioredis';
 import type pg from 'pg';
 import request from 'supertest';
-import { ADMIN, answerFor, appServer, bearer, checkInvariants, createBank, seeded, sqlClient } from './support/exam-fixtures.js';
+import { ADMIN, answerFor, appServer, bearer, checkInvariants, createBank, createDefinition, seeded, sqlClient, startExam } from './support/exam-fixtures.js';
 import { startApp } from './support/test-app.js';
 
 const PREFIX = () => process.env.REDIS_KEY_PREFIX!;
@@ -36,10 +36,14 @@ describe('Exams (e2e)', () => {
     await redis.quit();
   });
 
-  const start = (body: Record<string, unknown> = {}) =>
+  const start = (body: Record<string, unknown> & { config?: Record<string, unknown> } = {}) => startExam(server, { bankId, candidateId: 'cand-1', ...body });
+  /** From a test definition (showing θ): such exams store the candidate's proficiency. */
+  const launch = async (candidateId: string, config: Record<string, unknown>) =>
     request(server)
       .post('/v1/exams')
-      .send({ bankId, candidateId: 'cand-1', ...body });
+      .set(ADMIN)
+      .send({ testDefinitionId: await createDefinition(server, bankId, { feedback: 'theta', ...config }), candidateId })
+      .expect(201);
 
   describe('POST /v1/exams', () => {
     it('should start an exam and show the first item without key or parameters', async () => {
@@ -74,7 +78,7 @@ describe('Exams (e2e)', () => {
 
   describe('a full exam', () => {
     it('should run to the stopping rule, keep every invariant, store a proficiency and drop the hot state', async () => {
-      const started = await start({ candidateId: 'cand-full', config: { maxItems: 12, seThreshold: 0 } }).expect(201);
+      const started = await launch('cand-full', { maxItems: 12, seThreshold: 0 });
       const { examId, token } = started.body;
       let item = started.body.item;
       const random = seeded(3);
@@ -105,14 +109,15 @@ describe('Exams (e2e)', () => {
       expect(more.body.code).toBe('EXAM_FINISHED');
 
       const summary = await request(server).get(`/v1/exams/${examId}/result`).set(bearer(token)).expect(200);
-      expect(summary.body).toMatchObject({ examId, status: 'completed', answered: 12, stopReason: 'MAX_ITEMS', candidateId: 'cand-full' });
+      expect(summary.body).toMatchObject({ examId, status: 'completed', answered: 12, stopReason: 'MAX_ITEMS', theta: last!.body.theta });
       expect(summary.body.responses).toBeUndefined();
+      expect(summary.body.candidateId).toBeUndefined();
       const full = await request(server).get(`/v1/exams/${examId}/result`).set(ADMIN).expect(200);
       expect(full.body.responses).toHaveLength(12);
       expect(Object.keys(full.body.responses[0]).sort()).toEqual(['answer', 'correct', 'createdAt', 'itemId', 'seAfter', 'seq', 'thetaAfter']);
 
       // The next exam may start from the stored proficiency.
-      const next = await start({ candidateId: 'cand-full', config: { startTheta: 'lastProficiency' } }).expect(201);
+      const next = await launch('cand-full', { startTheta: 'lastProficiency' });
       expect(next.body.theta).toBeCloseTo(last!.body.theta, 12);
     });
 
@@ -164,10 +169,12 @@ describe('Exams (e2e)', () => {
       await request(server).get(`/v1/exams/${one.body.examId}`).set(ADMIN).expect(401);
     });
 
-    it('should answer 404 for an unknown exam and 400 for a non-UUID id, never 500', async () => {
+    it('should answer the same 401 for an unknown exam as for an existing one (no existence oracle), 400 for a non-UUID id', async () => {
       const one = await start().expect(201);
-      const unknown = await request(server).get('/v1/exams/00000000-0000-4000-8000-000000000000').set(bearer(one.body.token)).expect(404);
-      expect(unknown.body.code).toBe('NOT_FOUND');
+      const two = await start().expect(201);
+      const unknown = await request(server).get('/v1/exams/00000000-0000-4000-8000-000000000000').set(bearer(one.body.token)).expect(401);
+      const existing = await request(server).get(`/v1/exams/${two.body.examId}`).set(bearer(one.body.token)).expect(401);
+      expect(unknown.body).toEqual(existing.body);
       const bad = await request(server).get('/v1/exams/not-a-uuid').set(bearer(one.body.token)).expect(400);
       expect(bad.body).toMatchObject({ code: 'VALIDATION_FAILED', details: [{ field: 'examId', message: 'must be a UUID' }] });
       await request(server).get('/v1/exams/00000000-0000-4000-8000-000000000000/result').set(ADMIN).expect(404);
@@ -312,7 +319,7 @@ describe('Exams (e2e)', () => {
 
   describe('POST /v1/exams/:examId/finish', () => {
     it('should complete the exam, upsert the proficiency, drop the hot state and be idempotent', async () => {
-      const started = await start({ candidateId: 'finisher' }).expect(201);
+      const started = await launch('finisher', {});
       const { examId, token, item } = started.body;
       const answered = await request(server).post(`/v1/exams/${examId}/answers`).set(bearer(token)).send({ itemId: item.id, answer: 'A' }).expect(200);
       const res = await request(server).post(`/v1/exams/${examId}/finish`).set(bearer(token)).expect(200);

@@ -3,6 +3,7 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Type } from 'class-transformer';
 import { IsInt, IsString, Max, Min, ValidateNested } from 'class-validator';
 import request from 'supertest';
+import { Public } from '../src/common/auth/auth.decorator.js';
 import { ApiException } from '../src/common/errors/api-exception.js';
 import { ErrorCode } from '../src/common/errors/error-code.js';
 import { startAppWith } from './support/test-app.js';
@@ -28,6 +29,7 @@ class ProbeDto {
 
 /** A test-only route that exercises the global pipes and filter the real routes use. */
 @Controller('probe')
+@Public()
 class ProbeController {
   @Post('echo')
   echo(@Body() body: ProbeDto): ProbeDto {

@@ -2,7 +2,7 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type pg from 'pg';
 import request from 'supertest';
 import { VERSION_CHECK_MS } from '../src/item-banks/bank-snapshots.js';
-import { ADMIN, appServer, bearer, makeItems, sqlClient } from './support/exam-fixtures.js';
+import { ADMIN, appServer, bearer, makeItems, sqlClient, startExam } from './support/exam-fixtures.js';
 import { startApp } from './support/test-app.js';
 
 describe('Item banks (e2e)', () => {
@@ -148,7 +148,7 @@ describe('Item banks (e2e)', () => {
     it('should update an item, bump the bank version and stop selecting a disabled item', async () => {
       const bank = await newBank();
       await request(server).post(`/v1/item-banks/${bank.id}/items`).set(ADMIN).send({ items: makeItems(3) }).expect(201);
-      const exam = await request(server).post('/v1/exams').send({ bankId: bank.id, candidateId: 'c' }).expect(201);
+      const exam = await startExam(server, { bankId: bank.id, candidateId: 'c' }).expect(201);
       const shown = exam.body.item.id;
 
       const res = await request(server).patch(`/v1/items/${shown}`).set(ADMIN).send({ enabled: false, b: 1.5, contentArea: null }).expect(200);
@@ -156,7 +156,7 @@ describe('Item banks (e2e)', () => {
       const read = await request(server).get(`/v1/item-banks/${bank.id}`).set(ADMIN).expect(200);
       expect(read.body.version).toBe(3);
       for (let k = 0; k < 5; k++) {
-        const next = await request(server).post('/v1/exams').send({ bankId: bank.id, candidateId: 'c' }).expect(201);
+        const next = await startExam(server, { bankId: bank.id, candidateId: 'c' }).expect(201);
         expect(next.body.item.id).not.toBe(shown);
       }
     });
@@ -180,7 +180,7 @@ describe('Item banks (e2e)', () => {
       try {
         const bank = await newBank();
         await request(server).post(`/v1/item-banks/${bank.id}/items`).set(ADMIN).send({ items: makeItems(10, 11) }).expect(201);
-        const started = await request(server).post('/v1/exams').send({ bankId: bank.id, candidateId: 'edit' }).expect(201);
+        const started = await startExam(server, { bankId: bank.id, candidateId: 'edit' }).expect(201);
         const { examId, token, item } = started.body as { examId: string; token: string; item: { id: string; stem: string } };
         // Both instances hold the bank in memory, content included.
         const before = await request(appServer(other)).get(`/v1/exams/${examId}`).set(bearer(token)).expect(200);

@@ -1,6 +1,6 @@
 import type { ChildProcess } from 'node:child_process';
 import request from 'supertest';
-import { ADMIN } from './support/exam-fixtures.js';
+import { ADMIN, createBank, createDefinition } from './support/exam-fixtures.js';
 import { spawnServer, stopServer } from './support/server-process.js';
 
 /** The compiled server's log, as an ops pipeline would read it. */
@@ -20,7 +20,7 @@ describe('Structured request logs (e2e)', () => {
       .get('/v1/exams/7d3c4c53-8c5c-4d43-9f3e-2a1b8e6f9a10')
       .set('authorization', `Bearer ${token}`)
       .set('x-request-id', 'log-test-1')
-      .expect(404); // no such exam
+      .expect(401); // no such exam: the same answer as a wrong token
     await request(server.url).get('/v1/admin/stats').set(ADMIN).set('x-request-id', 'log-test-2').expect(200);
     await new Promise((resolve) => setTimeout(resolve, 200));
 
@@ -28,7 +28,7 @@ describe('Structured request logs (e2e)', () => {
     const completed = entries.filter((e) => e.msg === 'request completed');
     expect(completed).toEqual(
       expect.arrayContaining([
-        expect.objectContaining({ reqId: 'log-test-1', method: 'GET', route: '/v1/exams/:examId', statusCode: 404 }),
+        expect.objectContaining({ reqId: 'log-test-1', method: 'GET', route: '/v1/exams/:examId', statusCode: 401 }),
         expect.objectContaining({ reqId: 'log-test-2', route: '/v1/admin/stats', statusCode: 200 }),
       ]),
     );
@@ -37,5 +37,29 @@ describe('Structured request logs (e2e)', () => {
     expect(all).not.toContain(token);
     expect(all).not.toContain(ADMIN['x-api-key']);
     expect(all).not.toContain('7d3c4c53-8c5c-4d43-9f3e-2a1b8e6f9a10'); // routes, not raw URLs
+  });
+
+  it('should never log a client key, a launch token or an exam token, used well or badly', async () => {
+    const { bankId } = await createBank(server.url, 10, 41);
+    const definitionId = await createDefinition(server.url, bankId, { maxItems: 2 });
+    const client = await request(server.url).post('/v1/admin/clients').set(ADMIN).send({ name: 'logged', scopes: ['exams:launch'] }).expect(201);
+    const key = client.body.key as string;
+    const keyed = { 'x-api-key': key };
+    const launch = await request(server.url).post('/v1/launches').set(keyed).send({ testDefinitionId: definitionId, candidateId: 'log-cand' }).expect(201);
+    const launchToken = launch.body.launchToken as string;
+    const exam = await request(server.url).post('/v1/exams').send({ launchToken }).expect(201);
+    const examToken = exam.body.token as string;
+    // Misuses too: their error bodies and log lines must not echo the secrets either.
+    const reused = await request(server.url).post('/v1/exams').send({ launchToken }).expect(409);
+    const wrongKey = await request(server.url).post('/v1/launches').set({ 'x-api-key': `${key.slice(0, -1)}x` }).send({}).expect(401);
+    await request(server.url).post(`/v1/exams/${exam.body.examId}/answers`).set({ authorization: `Bearer ${examToken}` }).send({ itemId: exam.body.item.id, answer: 'A' }).expect(200);
+    const rotated = await request(server.url).post(`/v1/admin/clients/${client.body.id}/rotate`).set(ADMIN).expect(200);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+
+    const all = server.log.join('\n');
+    for (const secret of [key, key.split('_')[2], rotated.body.key, launchToken, examToken]) {
+      expect(all).not.toContain(secret);
+      expect(JSON.stringify([reused.body, wrongKey.body])).not.toContain(secret);
+    }
   });
 });

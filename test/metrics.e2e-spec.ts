@@ -1,7 +1,7 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import parsePrometheusTextFormat from 'parse-prometheus-text-format';
 import request from 'supertest';
-import { answerFor, appServer, bearer, createBank, seeded } from './support/exam-fixtures.js';
+import { answerFor, appServer, bearer, createBank, seeded, startExam } from './support/exam-fixtures.js';
 import { startApp } from './support/test-app.js';
 
 type Families = ReturnType<typeof parsePrometheusTextFormat>;
@@ -66,9 +66,7 @@ describe('Prometheus metrics (e2e)', () => {
     const before = await scrape();
     const textBefore = lastText;
 
-    const started = await request(server)
-      .post('/v1/exams')
-      .send({ bankId, candidateId: 'metrics-candidate', config: { maxItems: 3, seThreshold: 0 } })
+    const started = await startExam(server, { bankId, candidateId: 'metrics-candidate', config: { maxItems: 3, seThreshold: 0 } })
       .expect(201);
     const midway = await scrape();
     expect(sample(midway, 'cat_active_exams')).toBe(sample(before, 'cat_active_exams') + 1);

@@ -37,14 +37,17 @@ export const ANSWER_ROUTE_SCHEMA = {
   response: {
     200: {
       type: 'object',
-      required: ['answered', 'theta', 'se', 'done', 'item'],
+      required: ['answered', 'done', 'item'],
       properties: {
         answered: { type: 'integer' },
-        theta: { type: 'number' },
-        se: { type: 'number' },
         done: { type: 'boolean' },
         item: candidateItem,
         stopReason: { type: 'string' },
+        // What the exam's feedback mode shows.
+        minItems: { type: 'integer' },
+        maxItems: { type: 'integer' },
+        theta: { type: 'number' },
+        se: { type: 'number' },
       },
     },
   },

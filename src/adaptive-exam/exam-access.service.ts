@@ -1,15 +1,13 @@
 import { Injectable } from '@nestjs/common';
-import type { Caller } from '../common/auth/auth.types.js';
+import { type Caller, clientOf } from '../common/auth/auth.types.js';
 import { sameDigest } from '../common/auth/tokens.js';
-import { ApiException } from '../common/errors/api-exception.js';
-import { ErrorCode } from '../common/errors/error-code.js';
-import type { ExamConfig } from '../irt/index.js';
 import { type ExamMeta, ExamSessionRepository } from '../sessions/exam-session.repository.js';
-import { examNotFound } from '../sessions/session-expiry.service.js';
+import { examNotFound, tokenRefused } from '../sessions/session-expiry.service.js';
+import { DEFAULT_FEEDBACK, type LaunchConfig } from './start-config.js';
 
 /** An exam's fixed facts, as the exam routes use them. */
 export interface OpenExam extends Omit<ExamMeta, 'config'> {
-  config: ExamConfig;
+  config: LaunchConfig;
 }
 
 /** Facts of this many exams are kept per process; past it, the oldest are dropped (any instance can reload them). */
@@ -23,18 +21,18 @@ export class ExamAccess {
 
   constructor(private readonly sessions: ExamSessionRepository) {}
 
-  /** The exam's fixed facts: 404 when there is no such exam, 401 when the caller's token opens another. */
+  /**
+   * The exam's fixed facts, if the caller may open it. An exam token that does not open it gets 401 whether the exam
+   * exists or not; a client sees only its own candidates' exams (admin: all), others are 404.
+   */
   async open(examId: string, caller: Caller): Promise<OpenExam> {
-    let exam = this.known.get(examId);
-    if (!exam) {
-      const meta = await this.sessions.findMeta(examId);
-      if (!meta) throw examNotFound();
-      exam = { ...meta, config: meta.config as ExamConfig };
-      this.remember(exam);
+    const exam = await this.find(examId);
+    if (caller.kind === 'exam') {
+      if (!exam || !sameDigest(caller.tokenHash, exam.tokenHash)) throw tokenRefused();
+      return exam;
     }
-    if (caller.kind === 'exam' && !sameDigest(caller.tokenHash, exam.tokenHash)) {
-      throw new ApiException(ErrorCode.UNAUTHORIZED, 'The token does not open this exam');
-    }
+    const client = clientOf(caller);
+    if (!exam || !client || (!client.scopes.includes('admin') && client.id !== exam.clientId)) throw examNotFound();
     return exam;
   }
 
@@ -42,5 +40,16 @@ export class ExamAccess {
   remember(exam: OpenExam): void {
     if (this.known.size >= KNOWN_EXAMS) this.known.delete(this.known.keys().next().value!);
     this.known.set(exam.id, exam);
+  }
+
+  private async find(examId: string): Promise<OpenExam | null> {
+    const known = this.known.get(examId);
+    if (known) return known;
+    const meta = await this.sessions.findMeta(examId);
+    if (!meta) return null;
+    // Exams started before feedback modes existed show what the default shows.
+    const exam = { ...meta, config: { feedback: DEFAULT_FEEDBACK, ...(meta.config as Partial<LaunchConfig>) } as LaunchConfig };
+    this.remember(exam);
+    return exam;
   }
 }

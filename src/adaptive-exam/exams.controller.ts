@@ -1,46 +1,52 @@
-import { Body, Controller, Get, HttpCode, Param, Post, Req, UseGuards } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, Post, Req } from '@nestjs/common';
 import { RouteSchema } from '@nestjs/platform-fastify';
-import { ApiBearerAuth, ApiBody, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiSecurity, ApiTags } from '@nestjs/swagger';
+import { ApiBody, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Auth } from '../common/auth/auth.decorator.js';
 import type { AuthenticatedRequest, Caller } from '../common/auth/auth.types.js';
 import { CurrentCaller } from '../common/auth/caller.decorator.js';
-import { AllowAdmin, ExamTokenGuard } from '../common/auth/exam-token.guard.js';
 import { ApiErrors } from '../common/errors/error-body.dto.js';
 import { ErrorCode } from '../common/errors/error-code.js';
 import { uuidParam } from '../common/http/uuid-param.pipe.js';
 import type { Submitted } from './answer-decision.js';
 import { ANSWER_ROUTE_SCHEMA } from './answer.schema.js';
 import { StartExamDto, SubmitAnswerDto } from './dto/exam.dto.js';
-import { AnswerView, ExamView, FinishView, ResultView, StartedExamView } from './dto/exam.views.js';
+import { AnswerView, ExamView, FinishView, ResultView, RevokedView, StartedExamView } from './dto/exam.views.js';
+import { ExamLauncher } from './exam-launcher.service.js';
 import { ExamsService } from './exams.service.js';
 
-const { UNAUTHORIZED, NOT_FOUND, EXAM_EXPIRED, SUBMISSION_IN_PROGRESS } = ErrorCode;
+const { UNAUTHORIZED, FORBIDDEN, NOT_FOUND, CONFLICT, EXAM_EXPIRED, SUBMISSION_IN_PROGRESS } = ErrorCode;
 
 /** The answer route's request once its schema and guard have passed. */
 type AnswerRequest = AuthenticatedRequest & { params: { examId: string }; body: Submitted };
 
 /**
- * Adaptive exams. Starting one needs no credentials (the candidate's client calls it and receives the
- * exam's bearer token); everything after that needs the token.
+ * Adaptive exams. A platform starts one with its key (or the candidate's browser with a launch token) and hands the
+ * candidate the exam token it gets back; everything the candidate does after that takes that token.
  */
 @ApiTags('exams')
 @Controller('v1/exams')
 export class ExamsController {
-  constructor(private readonly exams: ExamsService) {}
+  constructor(
+    private readonly launcher: ExamLauncher,
+    private readonly exams: ExamsService,
+  ) {}
 
   @Post()
   @HttpCode(201)
-  @ApiOperation({ summary: 'Start an exam: returns its token (once) and the first item' })
-  @ApiErrors(NOT_FOUND, ErrorCode.CONFLICT)
+  @Auth({ key: ['exams:launch'], anonymous: true })
+  @ApiOperation({
+    summary: 'Start an exam: from a test definition (exams:launch), an ad-hoc config (also exams:custom), or a launch token (no key)',
+  })
+  @ApiErrors(UNAUTHORIZED, FORBIDDEN, NOT_FOUND, CONFLICT, ErrorCode.LAUNCH_TOKEN_USED, ErrorCode.LAUNCH_TOKEN_EXPIRED)
   @ApiCreatedResponse({ type: StartedExamView })
-  start(@Body() dto: StartExamDto): Promise<StartedExamView> {
-    return this.exams.start(dto);
+  start(@CurrentCaller() caller: Caller, @Body() dto: StartExamDto): Promise<StartedExamView> {
+    return this.launcher.start(caller, dto);
   }
 
   @Get(':examId')
-  @UseGuards(ExamTokenGuard)
-  @ApiBearerAuth('exam-token')
+  @Auth({ examToken: true })
   @ApiOperation({ summary: 'The exam as the candidate sees it; slides the idle expiry' })
-  @ApiErrors(UNAUTHORIZED, NOT_FOUND, EXAM_EXPIRED)
+  @ApiErrors(UNAUTHORIZED, EXAM_EXPIRED)
   @ApiOkResponse({ type: ExamView })
   get(@Param('examId', uuidParam('examId')) examId: string, @CurrentCaller() caller: Caller): Promise<ExamView> {
     return this.exams.get(examId, caller);
@@ -53,10 +59,9 @@ export class ExamsController {
   @Post(':examId/answers')
   @HttpCode(200)
   @RouteSchema(ANSWER_ROUTE_SCHEMA)
-  @UseGuards(ExamTokenGuard)
-  @ApiBearerAuth('exam-token')
+  @Auth({ examToken: true })
   @ApiOperation({ summary: 'Answer the item being shown (exactly once: an identical repeat replays the same body)' })
-  @ApiErrors(UNAUTHORIZED, NOT_FOUND, ErrorCode.NOT_CURRENT_ITEM, ErrorCode.ALREADY_ANSWERED, SUBMISSION_IN_PROGRESS, ErrorCode.EXAM_FINISHED, EXAM_EXPIRED)
+  @ApiErrors(UNAUTHORIZED, ErrorCode.NOT_CURRENT_ITEM, ErrorCode.ALREADY_ANSWERED, SUBMISSION_IN_PROGRESS, ErrorCode.EXAM_FINISHED, EXAM_EXPIRED)
   @ApiBody({ type: SubmitAnswerDto })
   @ApiOkResponse({ type: AnswerView })
   answer(@Req() request: AnswerRequest): Promise<AnswerView> {
@@ -65,25 +70,30 @@ export class ExamsController {
 
   @Post(':examId/finish')
   @HttpCode(200)
-  @UseGuards(ExamTokenGuard)
-  @ApiBearerAuth('exam-token')
-  @ApiOperation({ summary: 'End the exam now and store the proficiency' })
-  @ApiErrors(UNAUTHORIZED, NOT_FOUND, SUBMISSION_IN_PROGRESS, EXAM_EXPIRED)
+  @Auth({ examToken: true })
+  @ApiOperation({ summary: 'End the exam now (its proficiency is stored if it was launched from a test definition)' })
+  @ApiErrors(UNAUTHORIZED, SUBMISSION_IN_PROGRESS, EXAM_EXPIRED)
   @ApiOkResponse({ type: FinishView })
   finish(@Param('examId', uuidParam('examId')) examId: string, @CurrentCaller() caller: Caller): Promise<FinishView> {
     return this.exams.finish(examId, caller);
   }
 
-  /** With the exam token: the summary. With the admin key: also every response. */
   @Get(':examId/result')
-  @AllowAdmin()
-  @UseGuards(ExamTokenGuard)
-  @ApiBearerAuth('exam-token')
-  @ApiSecurity('admin-key')
-  @ApiOperation({ summary: 'The result; with the admin key also every response' })
-  @ApiErrors(UNAUTHORIZED, NOT_FOUND)
+  @Auth({ examToken: true, key: ['results:read'] })
+  @ApiOperation({ summary: "The result: what the feedback mode shows with the exam token; everything with the client's key" })
+  @ApiErrors(UNAUTHORIZED, FORBIDDEN, NOT_FOUND)
   @ApiOkResponse({ type: ResultView })
   result(@Param('examId', uuidParam('examId')) examId: string, @CurrentCaller() caller: Caller): Promise<ResultView> {
     return this.exams.result(examId, caller);
+  }
+
+  @Post(':examId/revoke')
+  @HttpCode(200)
+  @Auth({ key: ['exams:launch'] })
+  @ApiOperation({ summary: 'Stop the exam token at once, on every instance (the responses stay)' })
+  @ApiErrors(UNAUTHORIZED, FORBIDDEN, NOT_FOUND)
+  @ApiOkResponse({ type: RevokedView })
+  async revoke(@Param('examId', uuidParam('examId')) examId: string, @CurrentCaller() caller: Caller): Promise<RevokedView> {
+    return { revoked: await this.exams.revoke(examId, caller) };
   }
 }

@@ -1,11 +1,10 @@
 import { Injectable } from '@nestjs/common';
-import type { Caller } from '../common/auth/auth.types.js';
-import { generateExamToken, hashToken } from '../common/auth/tokens.js';
+import { type Caller, clientOf } from '../common/auth/auth.types.js';
 import { ApiException } from '../common/errors/api-exception.js';
 import { ErrorCode } from '../common/errors/error-code.js';
 import { validationFailed } from '../common/http/validation.js';
 import { AppConfig } from '../config/app-config.service.js';
-import { nextStep, randomSeed } from '../irt/index.js';
+import { nextStep } from '../irt/index.js';
 import { type BankSnapshot, BankSnapshots } from '../item-banks/bank-snapshots.js';
 import type { CandidateItemView } from '../item-banks/dto/item-bank.views.js';
 import { MetricsService } from '../metrics/metrics.service.js';
@@ -14,10 +13,9 @@ import { HotStateStore } from '../sessions/hot-state.store.js';
 import { SessionExpiryService } from '../sessions/session-expiry.service.js';
 import { type ExamState, type Submission, SubmissionLocks } from '../sessions/submission-lock.js';
 import { decideAnswer, type RejectionReason, type Submitted } from './answer-decision.js';
-import type { StartExamDto } from './dto/exam.dto.js';
-import { type AnswerView, type ExamView, type FinishView, type ResultView, STATUS_VIEW, type StartedExamView } from './dto/exam.views.js';
+import { type AnswerView, type ExamView, type FinishView, type ResultView, STATUS_VIEW } from './dto/exam.views.js';
 import { ExamAccess, type OpenExam } from './exam-access.service.js';
-import { resolveStartConfig } from './start-config.js';
+import { feedbackFor } from './feedback.js';
 
 /** A judgement that only a fresher state can settle: judge again from Postgres. */
 const STALE = Symbol('stale');
@@ -28,6 +26,7 @@ const REJECTIONS: Record<RejectionReason, () => ApiException> = {
   NOT_AN_OPTION: () => validationFailed([{ field: 'answer', message: "must be one of the item's option keys" }]),
 };
 
+/** A running exam: what the candidate sees, their answers, the end, the result, and revocation. */
 @Injectable()
 export class ExamsService {
   private readonly ttlMs: number;
@@ -45,35 +44,18 @@ export class ExamsService {
     this.ttlMs = config.get('SESSION_TTL_SECONDS') * 1000;
   }
 
-  async start(dto: StartExamDto): Promise<StartedExamView> {
-    const config = await resolveStartConfig(dto.config, async () => (await this.sessions.findProficiency(dto.candidateId, dto.bankId))?.theta ?? null);
-    const bank = await this.banks.get(dto.bankId);
-    if (!bank) throw new ApiException(ErrorCode.NOT_FOUND, 'Item bank not found');
-    const seed = randomSeed();
-    const { theta, se, nextItemIndex: currentItem } = nextStep(config, bank.engine, [], seed);
-    if (currentItem === null) throw new ApiException(ErrorCode.CONFLICT, 'The item bank has no enabled items to administer');
-
-    const token = generateExamToken();
-    const tokenHash = hashToken(token);
-    const session = await this.sessions.create({ bankId: dto.bankId, candidateId: dto.candidateId, tokenHash, config, seed, theta, se, currentItem });
-    this.access.remember({ id: session.id, bankId: dto.bankId, candidateId: dto.candidateId, tokenHash, config, seed });
-    await this.hotState.put(session.id, { version: 0, theta, se, currentItem, history: [] });
-    this.metrics.examStarted();
-    const item = itemAt(bank, currentItem);
-    return { examId: session.id, token, status: 'active', item, answered: 0, theta, se, expiresAt: this.expiresAt(session.lastActivityAt) };
-  }
-
   /** The exam as the candidate sees it; slides the idle expiry. */
   async get(examId: string, caller: Caller): Promise<ExamView> {
     const exam = await this.access.open(examId, caller);
     const live = await this.sessions.touch(examId);
     if (!live) {
-      const stored = await this.expiry.loadUnexpired(examId); // 410 when it expired
-      return { examId, status: STATUS_VIEW[stored.status], answered: stored.answered, theta: stored.theta, se: stored.se, item: null, expiresAt: null };
+      const stored = await this.expiry.loadForCandidate(examId); // 401 past its token's life, 410 when it expired
+      return { examId, status: STATUS_VIEW[stored.status], answered: stored.answered, item: null, expiresAt: null, ...feedbackFor(exam.config, stored) };
     }
     const [bank] = await Promise.all([this.requireBank(exam), this.hotState.touch(examId)]);
     const item = live.currentItem === null ? null : itemAt(bank, live.currentItem);
-    return { examId, status: 'active', answered: live.answered, theta: live.theta, se: live.se, item, expiresAt: this.expiresAt(live.lastActivityAt) };
+    const expiresAt = new Date(live.lastActivityAt.getTime() + this.ttlMs);
+    return { examId, status: 'active', answered: live.answered, item, expiresAt, ...feedbackFor(exam.config, live) };
   }
 
   /**
@@ -95,24 +77,51 @@ export class ExamsService {
   }
 
   async finish(examId: string, caller: Caller): Promise<FinishView> {
-    await this.access.open(examId, caller);
+    const exam = await this.access.open(examId, caller);
     return this.submissions.withSubmissionLock(examId, async (submission) => {
       if (await submission.finish()) this.metrics.examCompleted();
-      const stored = await this.expiry.loadUnexpired(examId); // 410 when it expired
+      const stored = await this.expiry.loadForCandidate(examId); // 401 past its token's life, 410 when it expired
       if (stored.status !== 'COMPLETED') throw this.submissions.contended();
-      return { status: 'completed', answered: stored.answered, theta: stored.theta, se: stored.se };
+      const { theta, se } = feedbackFor(exam.config, stored);
+      return { status: 'completed', answered: stored.answered, ...(theta === undefined ? {} : { theta, se }) };
     });
   }
 
+  /** With the exam token, what its feedback mode shows; with a key (its own client's exam, or admin), everything. */
   async result(examId: string, caller: Caller): Promise<ResultView> {
     const exam = await this.access.open(examId, caller);
     const stored = await this.sessions.load(examId);
     if (!stored) throw new ApiException(ErrorCode.NOT_FOUND, 'Exam not found');
-    const { answered, theta, se, stopReason, startedAt, completedAt } = stored;
+    const { answered, startedAt, completedAt, stopReason } = stored;
     const status = stored.idle ? 'expired' : STATUS_VIEW[stored.status];
-    const view: ResultView = { examId, bankId: exam.bankId, candidateId: exam.candidateId, status, answered, theta, se, stopReason, startedAt, completedAt };
-    if (caller.kind === 'admin') view.responses = await this.sessions.listResponses(examId);
-    return view;
+    if (caller.kind === 'exam') {
+      this.expiry.assertTokenLive(stored);
+      const { theta, se } = feedbackFor(exam.config, stored);
+      const shown = exam.config.feedback === 'none' ? {} : { stopReason, ...(theta === undefined ? {} : { theta, se }) };
+      return { examId, status, answered, startedAt, completedAt, ...shown };
+    }
+    const { bankId, candidateId, testDefinitionId, testDefinitionRevision } = exam;
+    const { theta, se, revokedAt } = stored;
+    const responses = await this.sessions.listResponses(examId);
+    return { examId, status, answered, startedAt, completedAt, stopReason, theta, se, bankId, candidateId, testDefinitionId, testDefinitionRevision, revokedAt, responses };
+  }
+
+  /** Stops one exam's token at once on every instance (its responses stay); the number revoked (0 or 1). */
+  async revoke(examId: string, caller: Caller): Promise<number> {
+    const exam = await this.access.open(examId, caller);
+    const client = clientOf(caller)!;
+    return this.dropHotStates(await this.sessions.revoke(client.scopes.includes('admin') ? null : exam.clientId, { examId }));
+  }
+
+  /** Stops the tokens of every active exam of the calling client's candidate; how many. */
+  async revokeCandidate(candidateId: string, caller: Caller): Promise<number> {
+    return this.dropHotStates(await this.sessions.revoke(clientOf(caller)!.id, { candidateId }));
+  }
+
+  /** Redis forgets revoked exams (best effort: Postgres refuses their answers anyway). */
+  private async dropHotStates(examIds: string[]): Promise<number> {
+    if (examIds.length > 0) await this.hotState.drop(examIds);
+    return examIds.length;
   }
 
   /** The reply to `submitted` judged against `state`, or STALE when a fresher state is needed to be sure. */
@@ -130,24 +139,23 @@ export class ExamsService {
     if (!(await submission.recordAnswer(answer, history))) return STALE;
     this.metrics.answerAccepted(done);
     const item = step.nextItemIndex === null ? null : itemAt(bank, step.nextItemIndex);
-    return { answered: history.length, theta, se, done, item, ...(stopReason ? { stopReason } : {}) };
+    return answerView(exam, { answered: history.length, done, item, theta, se, stopReason: stopReason ?? null });
   }
 
   /** The original 200 body of an answer already recorded, rebuilt from its response row; null if there is none. */
   private async replay(exam: OpenExam, bank: BankSnapshot, submitted: Submitted): Promise<AnswerView | null> {
     const source = await this.sessions.findReplaySource(exam.id, submitted.itemId);
     if (!source) return null;
-    if (source.idle || source.status === 'EXPIRED') await this.expiry.loadUnexpired(exam.id); // 410, expiring it now if idle
+    this.expiry.assertTokenLive(source);
+    if (source.idle || source.status === 'EXPIRED') await this.expiry.loadForCandidate(exam.id); // 410, expiring it now if idle
     if (source.answer !== submitted.answer) {
       throw new ApiException(ErrorCode.ALREADY_ANSWERED, 'This item was already answered with a different answer');
     }
-    const isLast = source.nextItemId === null;
-    const done = isLast && source.status === 'COMPLETED';
+    const done = source.nextItemId === null && source.status === 'COMPLETED';
     let item: CandidateItemView | null = null;
     if (source.nextItemId !== null) item = itemAt(bank, bank.ordinalOf.get(source.nextItemId)!);
     else if (source.currentItem !== null) item = itemAt(bank, source.currentItem);
-    const stopReason = done && source.stopReason ? { stopReason: source.stopReason } : {};
-    return { answered: source.seq, theta: source.thetaAfter, se: source.seAfter, done, item, ...stopReason };
+    return answerView(exam, { answered: source.seq, done, item, theta: source.thetaAfter, se: source.seAfter, stopReason: done ? source.stopReason : null });
   }
 
   private async requireBank(exam: OpenExam): Promise<BankSnapshot> {
@@ -155,10 +163,16 @@ export class ExamsService {
     if (!bank) throw new Error(`Bank ${exam.bankId} of exam ${exam.id} is missing`);
     return bank;
   }
+}
 
-  private expiresAt(lastActivityAt: Date): Date {
-    return new Date(lastActivityAt.getTime() + this.ttlMs);
-  }
+/** An answer's reply, as the exam's feedback mode shows it (the same for the original and its replays). */
+function answerView(
+  exam: OpenExam,
+  reply: { answered: number; done: boolean; item: CandidateItemView | null; theta: number; se: number; stopReason: AnswerView['stopReason'] | null },
+): AnswerView {
+  const { answered, done, item, stopReason } = reply;
+  const shown = exam.config.feedback === 'none' || !stopReason ? {} : { stopReason };
+  return { answered, done, item, ...shown, ...feedbackFor(exam.config, reply) };
 }
 
 function itemAt(bank: BankSnapshot, ordinal: number): CandidateItemView {

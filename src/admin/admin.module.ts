@@ -1,5 +1,4 @@
 import { Module } from '@nestjs/common';
-import { AdminApiKeyGuard } from '../common/auth/admin-api-key.guard.js';
 import { ItemBanksModule } from '../item-banks/item-banks.module.js';
 import { SessionsModule } from '../sessions/sessions.module.js';
 import { AdminController } from './admin.controller.js';
@@ -9,6 +8,6 @@ import { AdminService } from './admin.service.js';
 @Module({
   imports: [SessionsModule, ItemBanksModule],
   controllers: [AdminController],
-  providers: [AdminApiKeyGuard, AdminService],
+  providers: [AdminService],
 })
 export class AdminModule {}

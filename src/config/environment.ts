@@ -80,6 +80,14 @@ export class Environment {
   @IntSetting(1, 7 * 24 * 3600)
   SESSION_TTL_SECONDS = 1_800;
 
+  /** How long an exam token keeps working once its exam completed or expired (then 401). */
+  @IntSetting(0, 7 * 24 * 3600)
+  EXAM_TOKEN_GRACE_SECONDS = 300;
+
+  /** How long a client's previous key keeps working after a rotation. */
+  @IntSetting(0, 30 * 24 * 3600)
+  CLIENT_KEY_ROTATION_GRACE_SECONDS = 3_600;
+
   @IntSetting(100, 60_000)
   LOCK_TTL_MS = 5_000;
 

@@ -1,5 +1,4 @@
 import { Module } from '@nestjs/common';
-import { AdminApiKeyGuard } from '../common/auth/admin-api-key.guard.js';
 import { BankSnapshots } from './bank-snapshots.js';
 import { ItemBanksController } from './item-banks.controller.js';
 import { ItemBanksRepository } from './item-banks.repository.js';
@@ -8,7 +7,7 @@ import { ItemBanksService } from './item-banks.service.js';
 /** Item banks and their calibrated items (admin), and the in-process snapshots the exams read them from. */
 @Module({
   controllers: [ItemBanksController],
-  providers: [AdminApiKeyGuard, ItemBanksRepository, ItemBanksService, BankSnapshots],
+  providers: [ItemBanksRepository, ItemBanksService, BankSnapshots],
   exports: [BankSnapshots],
 })
 export class ItemBanksModule {}

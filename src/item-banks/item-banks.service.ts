@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import type { Item } from '@prisma/client';
+import { assertBankAllowed, type Caller, clientOf } from '../common/auth/auth.types.js';
 import { ApiException } from '../common/errors/api-exception.js';
 import { ErrorCode } from '../common/errors/error-code.js';
 import { type FieldProblem, validationFailed } from '../common/http/validation.js';
@@ -61,19 +62,26 @@ export class ItemBanksService {
     private readonly snapshots: BankSnapshots,
   ) {}
 
-  async createBank(name: string): Promise<CreatedBankView> {
+  async createBank(caller: Caller, name: string): Promise<CreatedBankView> {
+    const client = clientOf(caller);
+    // A key limited to some banks could not use the new one: it may not create banks.
+    if (client && !client.scopes.includes('admin') && client.bankIds.length > 0) {
+      throw new ApiException(ErrorCode.FORBIDDEN, 'A key limited to some item banks cannot create banks');
+    }
     const bank = await this.repository.createBank(name);
     return { ...bank, itemCount: 0 };
   }
 
-  async getBank(bankId: string): Promise<BankView> {
+  async getBank(caller: Caller, bankId: string): Promise<BankView> {
+    assertBankAllowed(caller, bankId);
     const bank = await this.repository.findBank(bankId);
     if (!bank) throw bankNotFound();
     return bank;
   }
 
   /** All or nothing: every item valid and every externalId new to the bank, or nothing is stored. */
-  async importItems(bankId: string, items: NewItemDto[]): Promise<ImportResultView> {
+  async importItems(caller: Caller, bankId: string, items: NewItemDto[]): Promise<ImportResultView> {
+    assertBankAllowed(caller, bankId);
     const problems = [...items.flatMap((item, i) => itemProblems(item, `items.${i}.`)), ...duplicateExternalIds(items)];
     if (problems.length > 0) throw validationFailed(problems);
 
@@ -103,7 +111,8 @@ export class ItemBanksService {
     return { created: items.length, bankVersion: result.bankVersion };
   }
 
-  async listItems(bankId: string, query: ListItemsQuery): Promise<ItemPageView> {
+  async listItems(caller: Caller, bankId: string, query: ListItemsQuery): Promise<ItemPageView> {
+    assertBankAllowed(caller, bankId);
     if ((await this.repository.bankVersion(bankId)) === null) throw bankNotFound();
     const limit = query.limit ?? DEFAULT_PAGE_SIZE;
     const items = await this.repository.listItems(bankId, query.cursor === undefined ? -1 : Number(query.cursor), limit + 1);
@@ -113,10 +122,11 @@ export class ItemBanksService {
   }
 
   /** Changes one item; its bank's version moves so every instance rebuilds its snapshot. */
-  async updateItem(itemId: string, patch: UpdateItemDto): Promise<ItemView> {
+  async updateItem(caller: Caller, itemId: string, patch: UpdateItemDto): Promise<ItemView> {
     let updated: Item | null;
     try {
       updated = await this.repository.updateItem(itemId, patch, (current) => {
+        assertBankAllowed(caller, current.bankId);
         const problems = itemProblems(
           {
             options: patch.options ?? (current.options as unknown as OptionDto[]),

@@ -1,9 +1,11 @@
 import { Controller, Get, Header, Res } from '@nestjs/common';
 import { ApiExcludeEndpoint } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
+import { Public } from '../common/auth/auth.decorator.js';
 import { MetricsService } from './metrics.service.js';
 
 @Controller()
+@Public()
 export class MetricsController {
   constructor(private readonly metrics: MetricsService) {}
 

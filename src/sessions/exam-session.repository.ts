@@ -1,187 +1,11 @@
-import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { AppConfig } from '../config/app-config.service.js';
-import type { StopReason } from '../irt/index.js';
 import { isUniqueViolation } from '../prisma/database-errors.js';
 import { PrismaService } from '../prisma/prisma.service.js';
-import type { ExamHotState } from './exam-state.js';
+import type { AnswerWrite, ExamMeta, NewSession, ReplaySource, StoredExamState, StoredResponse, TouchedExam } from './exam-session.types.js';
+import { sessionStatements } from './session-statements.js';
 
-export type ExamStatusName = 'ACTIVE' | 'COMPLETED' | 'EXPIRED';
-
-/** Why an exam ended: a stopping rule, or the candidate's own finish. */
-export type ExamStopReason = StopReason | 'FINISHED';
-
-/** The parts of a session that never change after it starts (safe to cache in any process). */
-export interface ExamMeta {
-  id: string;
-  bankId: string;
-  candidateId: string;
-  tokenHash: string;
-  config: unknown;
-  /** The engine's uint32 seed (stored as a signed int4). */
-  seed: number;
-}
-
-/** The mutable row with its response history, read in one statement (a consistent snapshot). */
-export interface StoredExamState extends ExamHotState {
-  status: ExamStatusName;
-  answered: number;
-  stopReason: ExamStopReason | null;
-  startedAt: Date;
-  lastActivityAt: Date;
-  completedAt: Date | null;
-  /** ACTIVE but idle past the TTL (expired, not yet marked so). */
-  idle: boolean;
-}
-
-export interface NewSession {
-  bankId: string;
-  candidateId: string;
-  tokenHash: string;
-  config: object;
-  seed: number;
-  theta: number;
-  se: number;
-  currentItem: number;
-}
-
-export interface AnswerWrite {
-  examId: string;
-  /** The version the new state was computed from (optimistic check). */
-  expectedVersion: number;
-  itemId: string;
-  answer: string;
-  correct: boolean;
-  theta: number;
-  se: number;
-  nextItem: number | null;
-  stopReason: StopReason | null;
-  /** Redis unavailable: take `pg_try_advisory_xact_lock` in place of the Redis lock. */
-  advisoryLock: boolean;
-}
-
-
-export interface StoredResponse {
-  seq: number;
-  itemId: string;
-  answer: string;
-  correct: boolean;
-  thetaAfter: number;
-  seAfter: number;
-  createdAt: Date;
-}
-
-/** An earlier response with what its original reply needs: the item shown after it, and the session now. */
-export interface ReplaySource extends StoredResponse {
-  nextItemId: string | null;
-  status: ExamStatusName;
-  idle: boolean;
-  currentItem: number | null;
-  stopReason: ExamStopReason | null;
-}
-
-export interface TouchedExam {
-  theta: number;
-  se: number;
-  answered: number;
-  currentItem: number | null;
-  lastActivityAt: Date;
-}
-
-/**
- * The session statements, as SQL text with the TTL written in once (a validated integer from the config): the
- * "still live" and "idle" conditions are stated here and nowhere else.
- */
-function sessionStatements(ttlSeconds: number) {
-  const idleBefore = `now() - make_interval(secs => ${ttlSeconds})`;
-  const live = `status = 'ACTIVE' AND last_activity_at > ${idleBefore}`;
-  const idle = `(status = 'ACTIVE' AND last_activity_at <= ${idleBefore})`;
-  /** When Redis is unavailable, a submission takes this transaction-scoped lock on the exam instead (`$1`: its id). */
-  const advisoryLock = (taken: boolean) => (taken ? 'AND pg_try_advisory_xact_lock(hashtext($1::text))' : '');
-  /** A candidate's latest proficiency, from the session row an `upd` CTE returned. */
-  const upsertProficiency = (when: string) => `
-    prof AS (
-      INSERT INTO proficiency (candidate_id, bank_id, theta, se, session_id, updated_at)
-      SELECT candidate_id, bank_id, theta, se, id, now() FROM upd WHERE ${when}
-      ON CONFLICT (candidate_id, bank_id) DO UPDATE
-         SET theta = EXCLUDED.theta, se = EXCLUDED.se, session_id = EXCLUDED.session_id, updated_at = EXCLUDED.updated_at
-    )`;
-  /**
-   * The answer write, one statement (one round trip, one implicit transaction): the session advances under the
-   * optimistic version check, and the response row and (on the last answer) the proficiency are written only if it
-   * did. It returns no rows: one response inserted means committed. $1 examId, $2 theta, $3 se, $4 nextItem,
-   * $5 stopReason, $6 expectedVersion, $7 itemId, $8 answer, $9 correct.
-   */
-  const recordAnswer = (locked: boolean) => `
-      WITH upd AS (
-        UPDATE exam_session
-           SET theta = $2::float8, se = $3::float8, answered = answered + 1, current_item = $4::int,
-               version = version + 1, last_activity_at = now(),
-               status = CASE WHEN $5::varchar IS NULL THEN 'ACTIVE' ELSE 'COMPLETED' END::"ExamStatus",
-               stop_reason = $5::varchar, completed_at = CASE WHEN $5::varchar IS NULL THEN NULL ELSE now() END
-         WHERE id = $1::uuid AND version = $6::int AND ${live} ${advisoryLock(locked)}
-        RETURNING id, version, candidate_id, bank_id, theta, se
-      ),
-      ${upsertProficiency('$5::varchar IS NOT NULL')}
-      INSERT INTO response (session_id, seq, item_id, answer, correct, theta_after, se_after)
-      SELECT id, version, $7::uuid, $8::varchar, $9::boolean, theta, se FROM upd`;
-  /** Candidate-requested end: COMPLETED, proficiency upserted when something was answered. $1 examId. */
-  const finish = (locked: boolean) => `
-      WITH upd AS (
-        UPDATE exam_session
-           SET status = 'COMPLETED', completed_at = now(), current_item = NULL, stop_reason = 'FINISHED', last_activity_at = now()
-         WHERE id = $1::uuid AND ${live} ${advisoryLock(locked)}
-        RETURNING id, candidate_id, bank_id, theta, se, answered
-      ),
-      ${upsertProficiency('answered > 0')}
-      SELECT id FROM upd`;
-  return {
-    /** The fixed facts of a session (cached per process by the exam routes). */
-    meta: `SELECT id, bank_id AS "bankId", candidate_id AS "candidateId", token_hash AS "tokenHash", config, rng_seed AS "seed"
-             FROM exam_session WHERE id = $1::uuid`,
-    create: `
-      INSERT INTO exam_session (id, bank_id, candidate_id, token_hash, config, theta, se, current_item, rng_seed)
-      VALUES ($1::uuid, $2::uuid, $3::varchar, $4::char(64), $5::jsonb, $6::float8, $7::float8, $8::int, $9::int)
-      RETURNING last_activity_at AS "lastActivityAt"`,
-    recordAnswer: recordAnswer(false),
-    recordAnswerLocked: recordAnswer(true),
-    finish: finish(false),
-    finishLocked: finish(true),
-    /** The session and its history (as ordinals) in one statement, so both describe the same committed version. */
-    load: `
-      SELECT s.status::text AS "status", s.theta, s.se, s.answered, s.current_item AS "currentItem", s.version,
-             s.stop_reason AS "stopReason", s.started_at AS "startedAt", s.last_activity_at AS "lastActivityAt",
-             s.completed_at AS "completedAt", ${idle} AS "idle",
-             COALESCE((SELECT json_agg(json_build_array(i.ordinal, r.correct) ORDER BY r.seq)
-                         FROM response r JOIN item i ON i.id = r.item_id WHERE r.session_id = s.id), '[]'::json) AS "history"
-        FROM exam_session s WHERE s.id = $1::uuid`,
-    /** Slides the expiry of a live exam. */
-    touch: `
-      UPDATE exam_session SET last_activity_at = now() WHERE id = $1::uuid AND ${live}
-      RETURNING theta, se, answered, current_item AS "currentItem", last_activity_at AS "lastActivityAt"`,
-    /** The response to one item, the item shown after it, and the session as it is now. $1 examId, $2 itemId. */
-    replaySource: `
-      SELECT r.seq, r.item_id AS "itemId", r.answer, r.correct, r.theta_after AS "thetaAfter", r.se_after AS "seAfter",
-             r.created_at AS "createdAt",
-             (SELECT n.item_id FROM response n WHERE n.session_id = r.session_id AND n.seq = r.seq + 1) AS "nextItemId",
-             s.status::text AS "status", ${idle} AS "idle", s.current_item AS "currentItem", s.stop_reason AS "stopReason"
-        FROM response r JOIN exam_session s ON s.id = r.session_id
-       WHERE r.session_id = $1::uuid AND r.item_id = $2::uuid`,
-    expireIfIdle: `UPDATE exam_session SET status = 'EXPIRED' WHERE id = $1::uuid AND ${idle}`,
-    /**
-     * One batch of the expiry sweep. The transaction-scoped advisory lock makes it one instance at a time across the
-     * fleet without Redis; SKIP LOCKED keeps it off rows a submission is writing. $1 lock key, $2 batch size.
-     */
-    expireIdleBatch: `
-      WITH lk AS MATERIALIZED (SELECT pg_try_advisory_xact_lock($1::bigint) AS ok),
-      victims AS (
-        SELECT id FROM exam_session WHERE ${idle} AND (SELECT ok FROM lk)
-         ORDER BY last_activity_at LIMIT $2::int FOR UPDATE SKIP LOCKED
-      ),
-      upd AS (UPDATE exam_session s SET status = 'EXPIRED' FROM victims v WHERE s.id = v.id RETURNING s.id)
-      SELECT lk.ok AS "locked", upd.id FROM lk LEFT JOIN upd ON true`,
-  };
-}
+export type * from './exam-session.types.js';
 
 /**
  * Postgres side of the exam sessions: the system of record. Every write is a single statement; the frequent ones
@@ -203,13 +27,17 @@ export class ExamSessionRepository {
     return row ? { ...row, seed: row.seed >>> 0 } : null;
   }
 
-  async create(session: NewSession): Promise<{ id: string; lastActivityAt: Date }> {
-    const id = randomUUID();
-    const { bankId, candidateId, tokenHash, config, theta, se, currentItem, seed } = session;
+  /**
+   * Inserts a new session; with `launchId`, only if that launch is still unused and unexpired (and marks it used in
+   * the same statement). The session's last activity, or null when the launch was taken or expired meanwhile.
+   */
+  async create(session: NewSession, launchId?: string): Promise<{ lastActivityAt: Date } | null> {
+    const { id, bankId, clientId, candidateId, tokenHash, config, theta, se, currentItem, seed, testDefinitionId, testDefinitionRevision } = session;
     // The uint32 seed is stored as a signed int4.
-    const values = [id, bankId, candidateId, tokenHash, JSON.stringify(config), theta, se, currentItem, seed | 0];
-    const [row] = await this.query<{ lastActivityAt: Date }>('session-create', this.sql.create, values);
-    return { id, lastActivityAt: row.lastActivityAt };
+    const values = [id, bankId, clientId, candidateId, tokenHash, JSON.stringify(config), theta, se, currentItem, seed | 0, testDefinitionId, testDefinitionRevision];
+    const [name, text] = launchId ? ['session-create-from-launch', this.sql.createFromLaunch] : ['session-create', this.sql.create];
+    const rows = await this.query<{ lastActivityAt: Date }>(name, text, launchId ? [...values, launchId] : values);
+    return rows[0] ?? null;
   }
 
   async load(examId: string): Promise<StoredExamState | null> {
@@ -275,8 +103,18 @@ export class ExamSessionRepository {
     return this.prisma.examSession.count({ where: { status: 'ACTIVE' } });
   }
 
-  findProficiency(candidateId: string, bankId: string): Promise<{ theta: number; se: number } | null> {
-    return this.prisma.proficiency.findUnique({ where: { candidateId_bankId: { candidateId, bankId } }, select: { theta: true, se: true } });
+  /** A client's candidate's proficiency on a bank (candidates are namespaced by client). */
+  findProficiency(clientId: string, candidateId: string, bankId: string): Promise<{ theta: number; se: number } | null> {
+    return this.prisma.proficiency.findUnique({
+      where: { clientId_candidateId_bankId: { clientId, candidateId, bankId } },
+      select: { theta: true, se: true },
+    });
+  }
+
+  /** Revokes one exam (of `clientId`, or any with null) or every active exam of a client's candidate; the ids revoked. */
+  async revoke(clientId: string | null, target: { examId: string } | { candidateId: string }): Promise<string[]> {
+    const values = [clientId, 'examId' in target ? target.examId : null, 'candidateId' in target ? target.candidateId : null];
+    return (await this.query<{ id: string }>('session-revoke', this.sql.revoke, values)).map((row) => row.id);
   }
 
   private async query<Row>(name: string, text: string, values: unknown[]): Promise<Row[]> {

@@ -38,14 +38,14 @@ export class Submission {
 
   /**
    * The hot state read with the lock or, when Redis had none (or `fromPostgres`), the state rebuilt from the
-   * responses in Postgres. An exam found idle there is expired on the spot (lazy expiry: 410).
+   * responses in Postgres, as the candidate's token may see it (see `loadForCandidate`: 401 or 410).
    */
   async readState(fromPostgres = false): Promise<ExamState> {
     const hot = this.lock.kind === 'locked' && !fromPostgres ? this.lock.state : null;
     if (hot) return { ...hot, finished: hot.currentItem === null, source: 'redis' };
-    const stored = await this.expiry.loadUnexpired(this.examId);
+    const stored = await this.expiry.loadForCandidate(this.examId);
     const { version, theta, se, currentItem, history } = stored;
-    return { version, theta, se, currentItem, history, finished: stored.status === 'COMPLETED' || currentItem === null, source: 'postgres' };
+    return { version, theta, se, currentItem, history, finished: stored.status !== 'ACTIVE' || currentItem === null, source: 'postgres' };
   }
 
   /**

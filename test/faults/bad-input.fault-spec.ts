@@ -92,11 +92,12 @@ const importItems = (json: unknown): Build => (c) => post(`/v1/item-banks/${c.ba
 const importRaw = (raw: string): Build => (c) => ({ method: 'POST', path: `/v1/item-banks/${c.bankId}/items`, headers: ADMIN, raw });
 const spoiled = (extra: Record<string, unknown>) => importItems({ items: [item(extra)] });
 const withOptions = (...options: unknown[]) => spoiled({ options });
-const startExam = (body: Record<string, unknown>): Build => (c) => post('/v1/exams', { bankId: c.bankId, candidateId: 'bad-input', ...body });
+const startExam = (body: Record<string, unknown>): Build => (c) => post('/v1/exams', { bankId: c.bankId, candidateId: 'bad-input', ...body }, ADMIN);
 const startConfig = (config: unknown) => startExam({ config });
 const startRaw = (config: string): Build => (c) => ({
   method: 'POST',
   path: '/v1/exams',
+  headers: ADMIN,
   raw: `{"bankId":"${c.bankId}","candidateId":"bad-input","config":${config}}`,
 });
 const answer = (body: (c: Context) => unknown): Build => (c) => post(`/v1/exams/${c.exam.examId}/answers`, body(c), bearer(c.exam.token));
@@ -338,12 +339,9 @@ const AUTH: Case[] = [
     status: 409,
     code: 'ALREADY_ANSWERED',
   },
-  {
-    name: 'a valid token on an unknown exam',
-    req: (c) => ({ path: `/v1/exams/${MISSING_ID}`, headers: bearer(c.exam.token) }),
-    status: 404,
-    code: 'NOT_FOUND',
-  },
+  // The same 401 as a wrong token on an existing exam: whether an exam exists is not for a token to find out.
+  unauthorized('a valid token on an unknown exam', (c) => ({ path: `/v1/exams/${MISSING_ID}`, headers: bearer(c.exam.token) })),
+  unauthorized('an exam start with no key and no launch token', (c) => post('/v1/exams', { bankId: c.bankId, candidateId: 'anonymous' })),
 ];
 
 function parseReply(status: number, text: string): Reply {
@@ -445,7 +443,7 @@ describe('Bad input against the compiled server (faults)', () => {
     return res.body as Record<string, unknown>;
   };
   const start = async (bankId: string, candidateId: string, config: Record<string, unknown> = {}) => {
-    const res = await call(url, { method: 'POST', path: '/v1/exams', json: { bankId, candidateId, config } });
+    const res = await call(url, { method: 'POST', path: '/v1/exams', headers: ADMIN, json: { bankId, candidateId, config: { feedback: 'theta', ...config } } });
     expect(res).toMatchObject({ status: 201 });
     return res.body as StartedExam;
   };

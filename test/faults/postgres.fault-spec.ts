@@ -2,6 +2,7 @@ import type { ChildProcess } from 'node:child_process';
 import { spawnServer, stopServer } from '../support/server-process.js';
 import { TcpProxy } from '../support/tcp-proxy.js';
 import { POSTGRES_ADMIN_URL } from '../setup/test-env.js';
+import { ADMIN } from '../support/exam-fixtures.js';
 import { CandidatePool, call, createBank, createFaultDatabase, query, verifyExams } from './support/fault-harness.js';
 import { RedisServer } from './support/redis-server.js';
 
@@ -70,7 +71,7 @@ describe('Postgres faults', () => {
   });
 
   it('should not double-write when a submission holds the lock past LOCK_TTL_MS (the database guard holds)', async () => {
-    const started = await call(server.url, 'POST', '/v1/exams', { body: { bankId: bank.bankId, candidateId: 'slow-writer' } });
+    const started = await call(server.url, 'POST', '/v1/exams', { body: { bankId: bank.bankId, candidateId: 'slow-writer' }, headers: ADMIN });
     expect(started.status).toBe(201);
     const { examId, token } = started.body;
     const itemId = started.body.item.id as string;

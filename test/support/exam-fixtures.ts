@@ -68,6 +68,23 @@ export function answerFor(itemId: string, correctKeyOf: Map<string, string>, ran
   return ['A', 'B', 'C', 'D'].find((key) => key !== correct)!;
 }
 
+/**
+ * POST /v1/exams with the root key and an ad-hoc config, showing θ and SE to the candidate (`feedback: "theta"`) as
+ * most tests read them. Such exams never write a proficiency: see `createDefinition`.
+ */
+export function startExam(server: Server, body: Record<string, unknown> & { config?: Record<string, unknown> }): request.Test {
+  return request(server)
+    .post('/v1/exams')
+    .set(ADMIN)
+    .send({ ...body, config: { feedback: 'theta', ...body.config } });
+}
+
+/** A test definition of the bank (root key); exams launched from it write the candidate's proficiency. */
+export async function createDefinition(server: Server, bankId: string, config: Record<string, unknown> = {}, name = 'definition'): Promise<string> {
+  const res = await request(server).post(`/v1/item-banks/${bankId}/test-definitions`).set(ADMIN).send({ name, config }).expect(201);
+  return res.body.id as string;
+}
+
 export function appServer(app: NestFastifyApplication): Server {
   return app.getHttpServer() as Server;
 }

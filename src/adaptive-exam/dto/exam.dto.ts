@@ -11,6 +11,7 @@ import {
   IsUUID,
   Length,
   Max,
+  Min,
   ValidateBy,
   ValidateNested,
   type ValidationOptions,
@@ -19,6 +20,14 @@ import { EstimationOptionsDto } from './estimation-options.dto.js';
 import { FINITE } from '../../item-banks/dto/item-parameters.dto.js';
 
 export const LAST_PROFICIENCY = 'lastProficiency';
+
+/**
+ * What a candidate sees of the estimate: `none` (answered and done), `progress` (also minItems and maxItems) or
+ * `theta` (also θ and SE after every answer). θ moving after each answer tells a candidate which answers were right,
+ * so `progress` is the default.
+ */
+export const FEEDBACK_MODES = ['none', 'progress', 'theta'] as const;
+export type FeedbackMode = (typeof FEEDBACK_MODES)[number];
 
 function IsStartTheta(options?: ValidationOptions): PropertyDecorator {
   return ValidateBy(
@@ -77,21 +86,59 @@ export class ExamConfigDto extends EstimationOptionsDto {
   @IsOptional()
   @IsNumber(FINITE)
   seThreshold?: number;
+
+  /** Default `progress`. */
+  @IsOptional()
+  @IsIn(FEEDBACK_MODES)
+  feedback?: FeedbackMode;
 }
 
+/**
+ * POST /v1/exams, in one of three forms: `{ launchToken }` (no key: the candidate's browser), `{ testDefinitionId,
+ * candidateId }` (a key with exams:launch), or `{ bankId, candidateId, config? }` (a key with exams:launch and
+ * exams:custom; such an exam never writes the candidate's proficiency).
+ */
 export class StartExamDto {
-  @IsUUID()
-  bankId!: string;
+  @IsOptional()
+  @IsString()
+  @Length(43, 128)
+  launchToken?: string;
 
+  @IsOptional()
+  @IsUUID()
+  testDefinitionId?: string;
+
+  @IsOptional()
+  @IsUUID()
+  bankId?: string;
+
+  @IsOptional()
   @IsString()
   @Length(1, 200)
-  candidateId!: string;
+  candidateId?: string;
 
   @IsOptional()
   @IsObject()
   @ValidateNested()
   @Type(() => ExamConfigDto)
   config?: ExamConfigDto;
+}
+
+/** POST /v1/launches. */
+export class CreateLaunchDto {
+  @IsUUID()
+  testDefinitionId!: string;
+
+  @IsString()
+  @Length(1, 200)
+  candidateId!: string;
+
+  /** How long the launch token can be redeemed; at most 900, default 300. */
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(900)
+  ttlSeconds?: number;
 }
 
 /**

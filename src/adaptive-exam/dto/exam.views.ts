@@ -4,55 +4,76 @@ import type { ExamStatusName, ExamStopReason } from '../../sessions/exam-session
 
 /**
  * Response bodies of the exam and scoring routes. Classes (not interfaces) so that the OpenAPI document describes
- * them; the services build plain objects of these shapes.
+ * them; the services build plain objects of these shapes. What a candidate sees of the estimate follows the exam's
+ * `feedback` mode: `minItems`/`maxItems` with `progress` and `theta`, `theta`/`se` with `theta` only.
  */
 
-export type ExamStatusView = 'active' | 'completed' | 'expired';
+export type ExamStatusView = 'active' | 'completed' | 'expired' | 'revoked';
 
 export const STATUS_VIEW: Record<ExamStatusName, ExamStatusView> = {
   ACTIVE: 'active',
   COMPLETED: 'completed',
   EXPIRED: 'expired',
+  REVOKED: 'revoked',
 };
 
-export class StartedExamView {
+/** The parts of a candidate's view that its exam's feedback mode decides. */
+export class CandidateFeedbackView {
+  /** With feedback `progress` or `theta`. */
+  minItems?: number;
+  /** With feedback `progress` or `theta`. */
+  maxItems?: number;
+  /** With feedback `theta` only. */
+  theta?: number;
+  /** With feedback `theta` only. */
+  se?: number;
+}
+
+export class StartedExamView extends CandidateFeedbackView {
   examId!: string;
-  /** The exam's bearer token: returned once, stored only as a hash. */
+  /** The exam's bearer token (opaque): returned once, stored only as a hash. */
   token!: string;
   status!: 'active';
   item!: CandidateItemView;
   answered!: 0;
-  theta!: number;
-  se!: number;
   expiresAt!: Date;
 }
 
-export class ExamView {
+export class ExamView extends CandidateFeedbackView {
   examId!: string;
   status!: ExamStatusView;
   answered!: number;
-  theta!: number;
-  se!: number;
   item!: CandidateItemView | null;
   /** When the exam expires if left idle; null once it is over. */
   expiresAt!: Date | null;
 }
 
-export class AnswerView {
+export class AnswerView extends CandidateFeedbackView {
   answered!: number;
-  theta!: number;
-  se!: number;
   done!: boolean;
   item!: CandidateItemView | null;
-  /** MAX_ITEMS, SE_THRESHOLD or BANK_EXHAUSTED once done (FINISHED in the replay of a last answer after /finish). */
+  /** Once done, with feedback `progress` or `theta`: MAX_ITEMS, SE_THRESHOLD or BANK_EXHAUSTED (FINISHED in the replay of a last answer after /finish). */
   stopReason?: ExamStopReason;
 }
 
 export class FinishView {
   status!: 'completed';
   answered!: number;
-  theta!: number;
-  se!: number;
+  /** With feedback `theta` only. */
+  theta?: number;
+  /** With feedback `theta` only. */
+  se?: number;
+}
+
+export class LaunchView {
+  /** Single use: the candidate's browser sends it to POST /v1/exams, without a key. Shown once. */
+  launchToken!: string;
+  expiresAt!: Date;
+}
+
+export class RevokedView {
+  /** Exams whose token stopped working now. */
+  revoked!: number;
 }
 
 export class ResponseView {
@@ -65,19 +86,29 @@ export class ResponseView {
   createdAt!: Date;
 }
 
+/** The result. With the exam token: what the feedback mode shows. With a client key (results:read) or admin: all. */
 export class ResultView {
   examId!: string;
-  bankId!: string;
-  candidateId!: string;
   status!: ExamStatusView;
   answered!: number;
-  theta!: number;
-  se!: number;
-  /** MAX_ITEMS, SE_THRESHOLD, BANK_EXHAUSTED or FINISHED once over; null while active. */
-  stopReason!: ExamStopReason | null;
   startedAt!: Date;
   completedAt!: Date | null;
-  /** Only with the admin key. */
+  /** With a key, or feedback `progress`/`theta`. MAX_ITEMS, SE_THRESHOLD, BANK_EXHAUSTED or FINISHED once over. */
+  stopReason?: ExamStopReason | null;
+  /** With a key, or feedback `theta`. */
+  theta?: number;
+  /** With a key, or feedback `theta`. */
+  se?: number;
+  /** With a key. */
+  bankId?: string;
+  /** With a key. */
+  candidateId?: string;
+  /** With a key: the test definition and revision the exam was launched from (null: an ad-hoc config). */
+  testDefinitionId?: string | null;
+  testDefinitionRevision?: number | null;
+  /** With a key: when its token was revoked. */
+  revokedAt?: Date | null;
+  /** With a key. */
   responses?: ResponseView[];
 }
 

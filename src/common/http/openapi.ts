@@ -13,8 +13,21 @@ export function setupOpenApi(app: NestFastifyApplication): void {
         'stable `code`; each route lists the codes it can return.',
     )
     .setVersion('1')
-    .addApiKey({ type: 'apiKey', in: 'header', name: 'x-api-key', description: 'ADMIN_API_KEY' }, 'admin-key')
-    .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'The token returned by POST /v1/exams' }, 'exam-token')
+    .addApiKey(
+      {
+        type: 'apiKey',
+        in: 'header',
+        name: 'x-api-key',
+        description:
+          'A platform client\'s key (`cat_<prefix>_<secret>`), or ADMIN_API_KEY (the root key, scope admin). Each route ' +
+          'lists the scopes it needs; `admin` holds them all.',
+      },
+      'client-key',
+    )
+    .addBearerAuth(
+      { type: 'http', scheme: 'bearer', bearerFormat: 'opaque', description: 'The exam token returned by POST /v1/exams (opaque, 43 characters)' },
+      'exam-token',
+    )
     .build();
   const document = SwaggerModule.createDocument(app, config);
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json', yamlDocumentUrl: 'docs-yaml' });

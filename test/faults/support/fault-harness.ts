@@ -112,7 +112,7 @@ export class CandidatePool {
   async startExams(count: number, config: Record<string, unknown>, label: string): Promise<void> {
     const started = await Promise.all(
       Array.from({ length: count }, (_, i) =>
-        call(this.url(), 'POST', '/v1/exams', { body: { bankId: this.bank.bankId, candidateId: `${label}-${i}`, config } }),
+        call(this.url(), 'POST', '/v1/exams', { body: { bankId: this.bank.bankId, candidateId: `${label}-${i}`, config: { feedback: 'theta', ...config } }, headers: ADMIN }),
       ),
     );
     for (const res of started) {
