@@ -138,6 +138,16 @@ describe('Launch tokens (e2e)', () => {
       await redeem(launchToken).expect(201); // not used by the refused attempt
     });
 
+    it('should refuse (401) the tokens of a client deleted since it issued them', async () => {
+      const doomed = await createClient(server, ['exams:launch'], [bankId], 'doomed');
+      const { launchToken } = (await request(server).post('/v1/launches').set(doomed.auth).send({ testDefinitionId: definitionId, candidateId: 'orphan' }).expect(201))
+        .body;
+      await request(server).delete(`/v1/admin/clients/${doomed.id}`).set(ADMIN).expect(204);
+      expect((await redeem(launchToken).expect(401)).body.code).toBe('UNAUTHORIZED');
+      const { rows } = await db.query('SELECT count(*)::int AS n FROM exam_session WHERE client_id = $1', [doomed.id]);
+      expect(rows[0].n).toBe(0);
+    });
+
     it("should start a token redeemed after a PATCH from the definition's revision current at redemption", async () => {
       const { launchToken } = (await issue('later').expect(201)).body;
       await request(server).patch(`/v1/test-definitions/${definitionId}`).set(ADMIN).send({ config: { maxItems: 5, seThreshold: 0, feedback: 'none' } }).expect(200);

@@ -127,7 +127,8 @@ export class ExamLauncher {
 
   private async redeem(launchToken: string): Promise<LaunchPlan> {
     const launch = await this.launches.findByTokenHash(hashToken(launchToken));
-    if (!launch) throw new ApiException(ErrorCode.UNAUTHORIZED, 'The launch token is not valid');
+    // A deleted client's tokens die with it, like its keys.
+    if (!launch || launch.client.revokedAt) throw new ApiException(ErrorCode.UNAUTHORIZED, 'The launch token is not valid');
     if (launch.usedAt) throw tokenUsed();
     if (launch.expiresAt.getTime() <= Date.now()) throw tokenExpired();
     const definition = await this.definitions.forLaunch(null, launch.testDefinitionId);

@@ -11,8 +11,9 @@ export class LaunchesRepository {
     return this.prisma.launch.create({ data: launch });
   }
 
-  findByTokenHash(tokenHash: string): Promise<Launch | null> {
-    return this.prisma.launch.findUnique({ where: { tokenHash } });
+  /** A launch by its token's hash, with whether its client was deleted since it was issued. */
+  findByTokenHash(tokenHash: string): Promise<(Launch & { client: { revokedAt: Date | null } }) | null> {
+    return this.prisma.launch.findUnique({ where: { tokenHash }, include: { client: { select: { revokedAt: true } } } });
   }
 
   find(launchId: string): Promise<Launch | null> {
