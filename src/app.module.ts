@@ -3,6 +3,7 @@ import { AdaptiveExamModule } from './adaptive-exam/adaptive-exam.module.js';
 import { AdminModule } from './admin/admin.module.js';
 import { ClientsModule } from './clients/clients.module.js';
 import { AppConfigModule } from './config/config.module.js';
+import { type Environment, loadEnvironment } from './config/environment.js';
 import { HealthModule } from './health/health.module.js';
 import { ItemBanksModule } from './item-banks/item-banks.module.js';
 import { MetricsModule } from './metrics/metrics.module.js';
@@ -14,11 +15,11 @@ import { TestDefinitionsModule } from './test-definitions/test-definitions.modul
 @Module({})
 export class AppModule {
   /** Built on demand so the environment is read (and validated) when an app is created. */
-  static forRoot(): DynamicModule {
+  static forRoot(environment: Environment = loadEnvironment()): DynamicModule {
     return {
       module: AppModule,
       imports: [
-        AppConfigModule.forRoot(),
+        AppConfigModule.forRoot(environment),
         MetricsModule,
         PrismaModule,
         RedisModule,

@@ -62,6 +62,9 @@ describe('Admin and scoring (e2e)', () => {
       expect(res.body.bankSnapshots.banks).toBeGreaterThanOrEqual(1);
       expect(res.body.bankSnapshots.items).toBeGreaterThanOrEqual(20);
       expect(res.body.bankSnapshots.bytes).toBeGreaterThan(0);
+      // Both exams' facts are kept for their answers.
+      expect(res.body.examCache.exams).toBeGreaterThanOrEqual(2);
+      expect(res.body.examCache.bytes).toBeGreaterThan(2 * 600);
       await request(server).get('/v1/admin/stats').expect(401);
     });
   });

@@ -16,5 +16,6 @@ import { ScoringService } from './scoring.service.js';
   imports: [SessionsModule, ItemBanksModule, TestDefinitionsModule],
   controllers: [ExamsController, CandidateLaunchesController, ScoringController],
   providers: [ExamAccess, ExamLauncher, ExamsService, LaunchesRepository, ScoringService],
+  exports: [ExamAccess],
 })
 export class AdaptiveExamModule {}

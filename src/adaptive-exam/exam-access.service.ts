@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { BoundedCache } from '../common/bounded-cache.js';
 import { type Caller, clientOf } from '../common/auth/auth.types.js';
 import { sameDigest } from '../common/auth/tokens.js';
 import { type ExamMeta, ExamSessionRepository } from '../sessions/exam-session.repository.js';
@@ -10,14 +11,20 @@ export interface OpenExam extends Omit<ExamMeta, 'config'> {
   config: LaunchConfig;
 }
 
-/** Facts of this many exams are kept per process; past it, the oldest are dropped (any instance can reload them). */
+/**
+ * Facts of at most this many exams, in at most this much memory, are kept per process; past either, the least
+ * recently used are dropped (any instance can reload them).
+ */
 const KNOWN_EXAMS = 10_000;
+export const KNOWN_EXAMS_BYTES = 32 * 1024 * 1024;
+/** An exam's ids, hashes and dates, on top of its config's JSON (two bytes a character, as V8 may hold it). */
+const EXAM_OVERHEAD_BYTES = 600;
+const sizeOfExam = (exam: OpenExam) => EXAM_OVERHEAD_BYTES + 2 * JSON.stringify(exam.config).length;
 
 /** Which exam a request names, and whether its caller may open it. */
 @Injectable()
 export class ExamAccess {
-  /** Insertion-ordered, so the first key is the oldest: a bounded FIFO is enough for data that never changes. */
-  private readonly known = new Map<string, OpenExam>();
+  private readonly known = new BoundedCache<string, OpenExam>({ maxEntries: KNOWN_EXAMS, maxBytes: KNOWN_EXAMS_BYTES, sizeOf: sizeOfExam });
 
   constructor(private readonly sessions: ExamSessionRepository) {}
 
@@ -36,9 +43,13 @@ export class ExamAccess {
     return exam;
   }
 
+  /** How many exams' facts this instance holds, in about how many bytes. */
+  cacheStats(): { exams: number; bytes: number } {
+    return { exams: this.known.size, bytes: this.known.bytes };
+  }
+
   /** A new exam is known at once (its first answer needs no lookup). */
   remember(exam: OpenExam): void {
-    if (this.known.size >= KNOWN_EXAMS) this.known.delete(this.known.keys().next().value!);
     this.known.set(exam.id, exam);
   }
 

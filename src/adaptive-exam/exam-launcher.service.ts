@@ -17,7 +17,7 @@ import type { LaunchView, StartedExamView } from './dto/exam.views.js';
 import { ExamAccess } from './exam-access.service.js';
 import { feedbackFor } from './feedback.js';
 import { LaunchesRepository } from './launches.repository.js';
-import { resolveStartConfig } from './start-config.js';
+import { type LaunchConfig, resolveStartConfig } from './start-config.js';
 
 /** What an exam is started from, once the request's form and credentials are sorted out. */
 interface LaunchPlan {
@@ -66,9 +66,9 @@ export class ExamLauncher {
   async start(caller: Caller, dto: StartExamDto): Promise<StartedExamView> {
     const plan = await this.planOf(caller, dto);
     const lastProficiency = async () => (await this.sessions.findProficiency(plan.clientId, plan.candidateId, plan.bankId))?.theta ?? null;
-    const config = await resolveStartConfig(plan.config, lastProficiency);
     const bank = await this.banks.get(plan.bankId);
     if (!bank) throw new ApiException(ErrorCode.NOT_FOUND, 'Item bank not found');
+    const config = await this.configOf(plan, bank.engine.areas, lastProficiency);
     const seed = randomSeed();
     const { theta, se, nextItemIndex: currentItem } = nextStep(config, bank.engine, [], seed);
     if (currentItem === null) throw new ApiException(ErrorCode.CONFLICT, 'The item bank has no enabled items to administer');
@@ -99,6 +99,19 @@ export class ExamLauncher {
       ...feedbackFor(config, { theta, se }),
       expiresAt: new Date(created.lastActivityAt.getTime() + this.ttlMs),
     };
+  }
+
+  /**
+   * A definition's config was valid for its bank when saved; should the bank have changed under it since (a content
+   * area gone), its exams cannot start: a conflict for whoever maintains the definition, not the candidate's input.
+   */
+  private async configOf(plan: LaunchPlan, bankAreas: readonly string[], lastProficiency: () => Promise<number | null>): Promise<LaunchConfig> {
+    try {
+      return await resolveStartConfig(plan.config, bankAreas, lastProficiency);
+    } catch (error) {
+      if (!plan.definition || !(error instanceof ApiException)) throw error;
+      throw new ApiException(ErrorCode.CONFLICT, 'The test definition no longer fits its item bank: revise its config', error.details);
+    }
   }
 
   /** The request's form: a launch token (no key), a test definition, or an ad-hoc config (exams:custom). */

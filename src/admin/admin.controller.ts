@@ -4,9 +4,9 @@ import { Auth } from '../common/auth/auth.decorator.js';
 import { ApiErrors } from '../common/errors/error-body.dto.js';
 import { ErrorCode } from '../common/errors/error-code.js';
 import { AdminService } from './admin.service.js';
-import { CleanupView, StatsView } from './dto/stats.views.js';
+import { CleanupView, PurgeView, StatsView } from './dto/stats.views.js';
 
-/** Operations: this instance's figures, and the expiry sweep on demand. */
+/** Operations: this instance's figures, and the expiry sweep and retention purge on demand. */
 @ApiTags('admin')
 @Controller('v1/admin')
 @Auth({ key: ['admin'] })
@@ -28,5 +28,14 @@ export class AdminController {
   @ApiOkResponse({ type: CleanupView })
   async cleanup(): Promise<CleanupView> {
     return { expired: await this.admin.cleanup() };
+  }
+
+  @Post('retention/purge')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Run the retention purge now (RETENTION_DAYS); 409 while another instance runs it' })
+  @ApiErrors(ErrorCode.UNAUTHORIZED, ErrorCode.FORBIDDEN, ErrorCode.CONFLICT)
+  @ApiOkResponse({ type: PurgeView })
+  purge(): Promise<PurgeView> {
+    return this.admin.purge();
   }
 }

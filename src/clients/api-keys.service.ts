@@ -1,4 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
+import { BoundedCache } from '../common/bounded-cache.js';
 import { type ClientIdentity, ROOT_CLIENT_ID } from '../common/auth/auth.types.js';
 import { hashToken, parseClientKey, safeEqual, sameDigest } from '../common/auth/tokens.js';
 import { AppConfig } from '../config/app-config.service.js';
@@ -8,7 +9,7 @@ import { ApiClientsRepository, type KeyRecord } from './api-clients.repository.j
 export const KEY_RECHECK_MS = 1_000;
 /** A key's last use is written at most this often. */
 const LAST_USED_WRITE_MS = 60_000;
-/** Records of this many keys are kept per process; past it the oldest go (they are re-read when used). */
+/** Records of this many keys are kept per process; past it the least recently used go (re-read when used). */
 const KNOWN_KEYS = 10_000;
 
 const ROOT: ClientIdentity = Object.freeze({ id: ROOT_CLIENT_ID, scopes: Object.freeze(['admin'] as const), bankIds: Object.freeze([]) });
@@ -21,8 +22,8 @@ const ROOT: ClientIdentity = Object.freeze({ id: ROOT_CLIENT_ID, scopes: Object.
 export class ApiKeys {
   private readonly logger = new Logger(ApiKeys.name);
   private readonly rootKey: string;
-  private readonly known = new Map<string, { record: KeyRecord | null; checkedAt: number }>();
-  private readonly lastUsedWritten = new Map<string, number>();
+  private readonly known = new BoundedCache<string, { record: KeyRecord | null; checkedAt: number }>({ maxEntries: KNOWN_KEYS });
+  private readonly lastUsedWritten = new BoundedCache<string, number>({ maxEntries: KNOWN_KEYS });
 
   constructor(
     private readonly clients: ApiClientsRepository,
@@ -47,7 +48,6 @@ export class ApiKeys {
     const known = this.known.get(prefix);
     if (known && Date.now() - known.checkedAt < KEY_RECHECK_MS) return known.record;
     const record = await this.clients.findKey(prefix);
-    if (this.known.size >= KNOWN_KEYS) this.known.delete(this.known.keys().next().value!);
     this.known.set(prefix, { record, checkedAt: Date.now() });
     return record;
   }
@@ -56,7 +56,6 @@ export class ApiKeys {
   private noteUse(prefix: string): void {
     const now = Date.now();
     if (now - (this.lastUsedWritten.get(prefix) ?? 0) < LAST_USED_WRITE_MS) return;
-    if (this.lastUsedWritten.size >= KNOWN_KEYS) this.lastUsedWritten.clear();
     this.lastUsedWritten.set(prefix, now);
     this.clients.touchKey(prefix).catch((error: unknown) => {
       this.logger.warn(`Could not record a key's last use: ${error instanceof Error ? error.message : String(error)}`);

@@ -1,5 +1,8 @@
 import { readFileSync } from 'node:fs';
+import { Test } from '@nestjs/testing';
 import { getMetadataStorage } from 'class-validator';
+import { AppConfig } from './app-config.service.js';
+import { AppConfigModule } from './config.module.js';
 import { Environment, InvalidEnvironmentError, validateEnvironment } from './environment.js';
 
 const VALID = {
@@ -108,5 +111,25 @@ describe('documented settings', () => {
     const section = readme.slice(readme.indexOf('## Configuration'), readme.indexOf('\n## ', readme.indexOf('## Configuration') + 1));
     const documented = [...section.matchAll(/^\| `([A-Z_]+)` \|/gm)].map((match) => match[1]).sort();
     expect(documented).toEqual(keys);
+  });
+});
+
+describe(AppConfig.name, () => {
+  it('should serve exactly the validated settings it was given, never a variable set in process.env besides', async () => {
+    const saved = { PORT: process.env.PORT, CORS_ORIGINS: process.env.CORS_ORIGINS };
+    Object.assign(process.env, { PORT: 'not a port', CORS_ORIGINS: 'https://not.configured.example' });
+    try {
+      const moduleRef = await Test.createTestingModule({ imports: [AppConfigModule.forRoot(validateEnvironment({ ...VALID, PORT: '4000' }))] }).compile();
+      const config = moduleRef.get(AppConfig);
+      expect(config.get('PORT')).toBe(4000);
+      expect(config.get('SESSION_TTL_SECONDS')).toBe(1800);
+      // An optional setting left out stays out.
+      expect(config.get('CORS_ORIGINS')).toBeUndefined();
+    } finally {
+      for (const [key, value] of Object.entries(saved)) {
+        if (value === undefined) delete process.env[key];
+        else process.env[key] = value;
+      }
+    }
   });
 });

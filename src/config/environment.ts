@@ -1,5 +1,6 @@
 import { applyDecorators } from '@nestjs/common';
 import { plainToInstance, Transform } from 'class-transformer';
+import dotenv from 'dotenv';
 import {
   IsIn,
   IsInt,
@@ -9,6 +10,7 @@ import {
   Max,
   Min,
   MinLength,
+  ValidateIf,
   validateSync,
   type ValidationError,
 } from 'class-validator';
@@ -112,6 +114,66 @@ export class Environment {
   @IsOptional()
   @IsString()
   HOST = '0.0.0.0';
+
+  /**
+   * Which proxies' X-Forwarded-For to believe for the client's address (rate limits): `false` (none), `true`
+   * (all), a hop count, or a comma-separated list of addresses/CIDRs.
+   */
+  @Matches(/^(true|false|\d{1,2}|[0-9a-fA-F.:/]+(,[0-9a-fA-F.:/]+)*)$/, {
+    message: 'TRUST_PROXY must be true, false, a hop count, or a comma-separated list of addresses or CIDRs',
+  })
+  TRUST_PROXY = 'false';
+
+  /** Requests per minute per client key (fleet-wide, in Redis); 0 turns the limit off. */
+  @IntSetting(0, 10_000_000)
+  RATE_LIMIT_CLIENT_PER_MINUTE = 30_000;
+
+  /** Requests per minute per client address without a key (candidates, browsers); 0 turns the limit off. */
+  @IntSetting(0, 10_000_000)
+  RATE_LIMIT_IP_PER_MINUTE = 12_000;
+
+  /** Failed authentications per minute per client address before it is turned away for the rest of the minute. */
+  @IntSetting(0, 1_000_000)
+  RATE_LIMIT_AUTH_FAILURES_PER_MINUTE = 300;
+
+  /** Browser origins allowed by CORS (comma-separated, exact); empty: no cross-origin access. */
+  @Matches(/^(https?:\/\/[^\s,]+)(,https?:\/\/[^\s,]+)*$/, { message: 'CORS_ORIGINS must be comma-separated http(s) origins' })
+  @IsOptional()
+  CORS_ORIGINS?: string;
+
+  /** The port /metrics is served on, apart from the API; 0 serves it on the API port instead. */
+  @IntSetting(0, 65_535)
+  METRICS_PORT = 9_464;
+
+  /** When set, /metrics asks for `Authorization: Bearer <METRICS_TOKEN>`; required when METRICS_PORT is 0. */
+  @ValidateIf((environment: Environment) => environment.METRICS_PORT === 0 || environment.METRICS_TOKEN !== undefined)
+  @IsString()
+  @MinLength(16, { message: 'METRICS_TOKEN must be at least 16 characters' })
+  METRICS_TOKEN?: string;
+
+  /** Longest a client may take to send a whole request (headers and body); then the connection is closed. */
+  @IntSetting(1_000, 600_000)
+  HTTP_REQUEST_TIMEOUT_MS = 30_000;
+
+  /** Longest a client may take to send the request's headers. */
+  @IntSetting(1_000, 600_000)
+  HTTP_HEADERS_TIMEOUT_MS = 15_000;
+
+  /** How long an idle keep-alive connection stays open. */
+  @IntSetting(1_000, 600_000)
+  HTTP_KEEP_ALIVE_TIMEOUT_MS = 5_000;
+
+  /** Open connections this instance accepts; more are refused at once. */
+  @IntSetting(1, 1_000_000)
+  HTTP_MAX_CONNECTIONS = 10_000;
+
+  /** Memory for the in-process bank snapshots; past it the least recently used banks are dropped (and reloaded). */
+  @IntSetting(16, 65_536)
+  BANK_CACHE_MAX_MB = 512;
+
+  /** Finished, expired and revoked exams older than this many days are deleted (responses with them); 0 keeps them. */
+  @IntSetting(0, 36_500)
+  RETENTION_DAYS = 0;
 }
 
 /** Thrown when the environment is invalid; its message lists every bad key, one per line. */
@@ -128,7 +190,16 @@ function describe(error: ValidationError): string {
   return isMissing ? `${error.property} is required` : `${error.property}: ${reasons.join('; ')}`;
 }
 
-/** The `validate` hook of `ConfigModule.forRoot`: returns the typed settings or throws listing each bad key. */
+/**
+ * The settings of this process: the environment, and a `.env` file outside tests (its values never override the
+ * environment's), validated; throws listing each bad key.
+ */
+export function loadEnvironment(): Environment {
+  if (process.env.NODE_ENV !== 'test') dotenv.config({ quiet: true });
+  return validateEnvironment(process.env);
+}
+
+/** Returns the typed settings or throws listing each bad key. */
 export function validateEnvironment(raw: Record<string, unknown>): Environment {
   // Empty strings count as unset so that `KEY=` in a .env file falls back to the default.
   const defined = Object.fromEntries(Object.entries(raw).filter(([, value]) => value !== ''));

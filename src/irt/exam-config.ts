@@ -50,6 +50,17 @@ export type ExamConfigInput = Partial<Omit<ExamConfig, 'prior' | 'selection' | '
 export const MAX_ABS_THETA = 20;
 export const MIN_PRIOR_SD = 0.01;
 
+/**
+ * Bounds on what an exam's config may hold, so that a config (kept with every session, in Postgres and in each
+ * instance's memory) has a fixed ceiling: MAX_EXAM_CONFIG_BYTES of JSON (64 ASCII names of 100 characters take ~7 KB).
+ */
+export const MAX_CONTENT_AREAS = 64;
+export const MAX_AREA_NAME_LENGTH = 100;
+export const MAX_EXAM_ITEMS = 1_000;
+/** An SE above this would stop before any useful measurement (θ's scale is about [-4, 4]). */
+export const MAX_SE_THRESHOLD = 10;
+export const MAX_EXAM_CONFIG_BYTES = 16 * 1024;
+
 /** How θ is estimated: shared by exam configs and stateless scoring. */
 export interface EstimationSettings {
   estimator: EstimatorName;
@@ -75,6 +86,8 @@ export function resolveEstimationSettings(input: EstimationSettingsInput = {}): 
     quadraturePoints: input.quadraturePoints ?? DEFAULT_QUADRATURE_POINTS,
   };
 }
+
+const utf8 = new TextEncoder();
 
 const isFiniteNumber = (value: unknown): value is number => typeof value === 'number' && Number.isFinite(value);
 
@@ -151,6 +164,14 @@ export function validateExamConfig(config: ExamConfig): FieldProblem[] {
     }
   }
   if (selection.contentBalance !== undefined) {
+    const areas = Object.keys(selection.contentBalance);
+    if (areas.length > MAX_CONTENT_AREAS) {
+      add('selection.contentBalance', `must name at most ${MAX_CONTENT_AREAS} content areas`);
+      return problems; // no per-area messages for a config this large
+    }
+    for (const area of areas) {
+      if (area.length === 0 || area.length > MAX_AREA_NAME_LENGTH) add('selection.contentBalance', `area names must be 1 to ${MAX_AREA_NAME_LENGTH} characters`);
+    }
     let total = 0;
     for (const [area, proportion] of Object.entries(selection.contentBalance)) {
       if (!isFiniteNumber(proportion) || proportion < 0 || proportion > 1) {
@@ -162,16 +183,23 @@ export function validateExamConfig(config: ExamConfig): FieldProblem[] {
     if (total > 1 + 1e-9) add('selection.contentBalance', 'proportions must sum to at most 1');
   }
 
-  if (!Number.isInteger(config.minItems) || config.minItems < 0) add('minItems', 'must be an integer ≥ 0');
-  if (!Number.isInteger(config.maxItems) || config.maxItems < 1) add('maxItems', 'must be an integer ≥ 1');
+  if (!Number.isInteger(config.minItems) || config.minItems < 0 || config.minItems > MAX_EXAM_ITEMS) {
+    add('minItems', `must be an integer in [0, ${MAX_EXAM_ITEMS}]`);
+  }
+  if (!Number.isInteger(config.maxItems) || config.maxItems < 1 || config.maxItems > MAX_EXAM_ITEMS) {
+    add('maxItems', `must be an integer in [1, ${MAX_EXAM_ITEMS}]`);
+  }
   if (Number.isInteger(config.minItems) && Number.isInteger(config.maxItems) && config.minItems > config.maxItems) {
     add('minItems', 'must not exceed maxItems');
   }
-  if (!isFiniteNumber(config.seThreshold) || config.seThreshold < 0) {
-    add('seThreshold', 'must be a finite number ≥ 0 (0 = fixed length)');
+  if (!isFiniteNumber(config.seThreshold) || config.seThreshold < 0 || config.seThreshold > MAX_SE_THRESHOLD) {
+    add('seThreshold', `must be a number in [0, ${MAX_SE_THRESHOLD}] (0 = fixed length)`);
   }
-  if (config.scalingConstant !== undefined && (!isFiniteNumber(config.scalingConstant) || config.scalingConstant <= 0)) {
-    add('scalingConstant', 'must be a finite number > 0');
+  if (config.scalingConstant !== undefined && (!isFiniteNumber(config.scalingConstant) || config.scalingConstant <= 0 || config.scalingConstant > 10)) {
+    add('scalingConstant', 'must be a number in (0, 10]');
+  }
+  if (problems.length === 0 && utf8.encode(JSON.stringify(config)).length > MAX_EXAM_CONFIG_BYTES) {
+    add('config', `must serialize to at most ${MAX_EXAM_CONFIG_BYTES} bytes`);
   }
   return problems;
 }

@@ -1,4 +1,6 @@
 import { Injectable } from '@nestjs/common';
+import { BoundedCache } from '../common/bounded-cache.js';
+import { AppConfig } from '../config/app-config.service.js';
 import { createBankSnapshot, type BankItemInput, type ItemBankSnapshot } from '../irt/index.js';
 import { MetricsService } from '../metrics/metrics.service.js';
 import type { CandidateItemView } from './dto/item-bank.views.js';
@@ -36,15 +38,19 @@ export const VERSION_CHECK_MS = 1_000;
 /** Per-item overhead of the content objects and map entries, on top of the characters themselves. */
 const ITEM_OVERHEAD_BYTES = 200;
 
+/** Version numbers of at most this many banks are remembered (a few dozen bytes each). */
+const KNOWN_VERSIONS = 100_000;
+
 /**
- * In-process bank snapshots keyed by (bank, version). A request costs at most one tiny version lookup per second
+ * In-process bank snapshots keyed by (bank, version), within BANK_CACHE_MAX_MB: past it, the least recently used
+ * banks are dropped (and reloaded when next used). A request costs at most one tiny version lookup per second
  * per bank, never an item read; a version bump (import, PATCH) reloads the snapshot, on this instance at once and
  * on the others within VERSION_CHECK_MS. Concurrent requests share one version check and one load.
  */
 @Injectable()
 export class BankSnapshots {
-  private readonly banks = new Map<string, BankSnapshot>();
-  private readonly versions = new Map<string, { version: number | null; checkedAt: number }>();
+  private readonly banks: BoundedCache<string, BankSnapshot>;
+  private readonly versions = new BoundedCache<string, { version: number | null; checkedAt: number }>({ maxEntries: KNOWN_VERSIONS });
   private readonly checking = new Map<string, Promise<number | null>>();
   private readonly loading = new Map<string, Promise<BankSnapshot | null>>();
   private loads = 0;
@@ -53,7 +59,10 @@ export class BankSnapshots {
   constructor(
     private readonly repository: ItemBanksRepository,
     private readonly metrics: MetricsService,
+    config: AppConfig,
   ) {
+    const maxBytes = config.get('BANK_CACHE_MAX_MB') * 1024 * 1024;
+    this.banks = new BoundedCache({ maxEntries: Number.MAX_SAFE_INTEGER, maxBytes, sizeOf: (bank) => bank.bytes });
     metrics.setBankSnapshotSource(() => this.stats());
   }
 
@@ -100,7 +109,7 @@ export class BankSnapshots {
     this.loads++;
     this.loadMs += elapsedMs;
     this.metrics.bankSnapshotLoaded(elapsedMs / 1000);
-    const current = this.banks.get(bankId);
+    const current = this.banks.peek(bankId);
     if (!current || current.version <= loaded.version) this.banks.set(bankId, loaded);
     this.versions.set(bankId, { version: loaded.version, checkedAt: Date.now() });
     return loaded;

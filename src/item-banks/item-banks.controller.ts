@@ -1,5 +1,6 @@
-import { Body, Controller, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
-import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Body, Controller, Get, HttpCode, Param, Patch, Post, Query, Req } from '@nestjs/common';
+import { ApiBody, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { FastifyRequest } from 'fastify';
 import { Auth } from '../common/auth/auth.decorator.js';
 import type { Caller } from '../common/auth/auth.types.js';
 import { CurrentCaller } from '../common/auth/caller.decorator.js';
@@ -43,12 +44,14 @@ export class ItemBanksController {
   @ApiOperation({ summary: 'Import up to 10,000 items, all or nothing; bumps the bank version' })
   @ApiErrors(UNAUTHORIZED, FORBIDDEN, NOT_FOUND, CONFLICT, PAYLOAD_TOO_LARGE)
   @ApiCreatedResponse({ type: ImportResultView })
+  @ApiBody({ type: ImportItemsDto })
   importItems(
     @Param('bankId', uuidParam('bankId')) bankId: string,
     @CurrentCaller() caller: Caller,
-    @Body() dto: ImportItemsDto,
+    // Validated by the service, in chunks (see item-import.ts), once the caller is known.
+    @Req() request: FastifyRequest,
   ): Promise<ImportResultView> {
-    return this.banks.importItems(caller, bankId, dto.items);
+    return this.banks.importItems(caller, bankId, request.body);
   }
 
   @Get('item-banks/:bankId/items')

@@ -3,20 +3,33 @@ import type { Item } from '@prisma/client';
 import { PrismaService } from '../prisma/prisma.service.js';
 import type { OptionDto } from './dto/item-bank.dto.js';
 
-/** Columns of an import, one array per column, in item order (one INSERT over unnest()). */
-export interface ItemColumns {
-  ids: string[];
-  externalIds: string[];
-  stems: string[];
-  /** JSON text of `[{ key, text }]`. */
-  options: string[];
-  correctKeys: string[];
-  a: number[];
-  b: number[];
-  c: number[];
-  d: number[];
-  areas: (string | null)[];
+/** One item of an import, ids assigned. */
+export interface NewItemRow {
+  id: string;
+  externalId: string;
+  stem: string;
+  options: OptionDto[];
+  correctKey: string;
+  a: number;
+  b: number;
+  c?: number;
+  d?: number;
+  contentArea?: string;
 }
+
+/** Rows per INSERT of an import: each statement's parameters are built (synchronously) in a few milliseconds. */
+const ROWS_PER_INSERT = 1_000;
+
+/**
+ * One chunk of an import: $2 is the first chunk row's ordinal; the rest are one array per column (pg sends doubles
+ * as their shortest round-trip text, so parameters arrive bit for bit).
+ */
+const INSERT_ITEMS = `
+  INSERT INTO item (id, bank_id, ordinal, external_id, stem, options, correct_key, a, b, c, d, content_area, enabled, created_at, updated_at)
+  SELECT u.id, $1::uuid, $2::int + (u.n - 1)::int, u.ext, u.stem, u.opts::jsonb, u.ck, u.a, u.b, u.c, u.d, u.area, true, now(), now()
+    FROM unnest($3::uuid[], $4::varchar[], $5::text[], $6::text[], $7::varchar[], $8::float8[], $9::float8[], $10::float8[], $11::float8[],
+                $12::varchar[])
+         WITH ORDINALITY AS u(id, ext, stem, opts, ck, a, b, c, d, area, n)`;
 
 export type ItemPatch = Partial<Pick<Item, 'externalId' | 'stem' | 'correctKey' | 'a' | 'b' | 'c' | 'd' | 'contentArea' | 'enabled'>> & {
   options?: OptionDto[];
@@ -37,12 +50,6 @@ export interface SnapshotRow {
   contentArea: string | null;
   enabled: boolean;
 }
-
-/**
- * A float8 parameter as exact text. Prisma's raw-query serialisation rounds doubles to 16 significant digits;
- * the shortest round-trip string keeps an item parameter bit for bit.
- */
-const f8 = (values: number[]): string[] => values.map(String);
 
 export type InsertItemsResult =
   | { outcome: 'inserted'; bankVersion: number }
@@ -74,30 +81,45 @@ export class ItemBanksRepository {
 
   /**
    * All or nothing, in one transaction: the bank row is locked (ordinals are assigned max + 1 … without races),
-   * external ids already in the bank are refused, all rows go in with one INSERT over unnest() arrays, and the
-   * bank version is bumped.
+   * external ids already in the bank are refused, the rows go in by INSERTs over unnest() arrays of
+   * ROWS_PER_INSERT rows, and the bank version is bumped.
    */
-  async insertItems(bankId: string, items: ItemColumns): Promise<InsertItemsResult> {
-    return this.prisma.$transaction(
-      async (tx) => {
-        const locked = await tx.$queryRaw<{ version: number }[]>`SELECT version FROM item_bank WHERE id = ${bankId}::uuid FOR UPDATE`;
-        if (locked.length === 0) return { outcome: 'no-bank' };
-        const taken = await tx.$queryRaw<{ externalId: string }[]>`
-          SELECT external_id AS "externalId" FROM item WHERE bank_id = ${bankId}::uuid AND external_id = ANY(${items.externalIds}::varchar[])`;
-        if (taken.length > 0) return { outcome: 'taken', externalIds: new Set(taken.map((row) => row.externalId)) };
-        const [{ next }] = await tx.$queryRaw<{ next: number }[]>`
-          SELECT (COALESCE(MAX(ordinal), -1) + 1)::int AS next FROM item WHERE bank_id = ${bankId}::uuid`;
-        await tx.$executeRaw`
-          INSERT INTO item (id, bank_id, ordinal, external_id, stem, options, correct_key, a, b, c, d, content_area, enabled, created_at, updated_at)
-          SELECT u.id, ${bankId}::uuid, ${next}::int + (u.n - 1)::int, u.ext, u.stem, u.opts::jsonb, u.ck, u.a, u.b, u.c, u.d, u.area, true, now(), now()
-            FROM unnest(${items.ids}::uuid[], ${items.externalIds}::varchar[], ${items.stems}::text[], ${items.options}::text[],
-                        ${items.correctKeys}::varchar[], ${f8(items.a)}::float8[], ${f8(items.b)}::float8[], ${f8(items.c)}::float8[],
-                        ${f8(items.d)}::float8[], ${items.areas}::varchar[])
-                 WITH ORDINALITY AS u(id, ext, stem, opts, ck, a, b, c, d, area, n)`;
-        return { outcome: 'inserted', bankVersion: await this.bumpVersion(tx, bankId) };
-      },
-      { timeout: 60_000, maxWait: 10_000 },
-    );
+  async insertItems(bankId: string, items: readonly NewItemRow[]): Promise<InsertItemsResult> {
+    return this.prisma.sqlTransaction(async (client) => {
+      const locked = await client.query('SELECT version FROM item_bank WHERE id = $1 FOR UPDATE', [bankId]);
+      if (locked.rowCount === 0) return { outcome: 'no-bank' };
+      const taken = await client.query<{ external_id: string }>('SELECT external_id FROM item WHERE bank_id = $1 AND external_id = ANY($2::varchar[])', [
+        bankId,
+        items.map((item) => item.externalId),
+      ]);
+      if (taken.rows.length > 0) return { outcome: 'taken', externalIds: new Set(taken.rows.map((row) => row.external_id)) };
+      const {
+        rows: [{ next }],
+      } = await client.query<{ next: number }>('SELECT (COALESCE(MAX(ordinal), -1) + 1)::int AS next FROM item WHERE bank_id = $1', [bankId]);
+      for (let start = 0; start < items.length; start += ROWS_PER_INSERT) {
+        const rows = items.slice(start, start + ROWS_PER_INSERT);
+        const column = <T>(of: (row: NewItemRow) => T): T[] => rows.map(of);
+        await client.query(INSERT_ITEMS, [
+          bankId,
+          next + start,
+          column((row) => row.id),
+          column((row) => row.externalId),
+          column((row) => row.stem),
+          column((row) => JSON.stringify(row.options.map(({ key, text }) => ({ key, text })))),
+          column((row) => row.correctKey),
+          column((row) => row.a),
+          column((row) => row.b),
+          column((row) => row.c ?? 0),
+          column((row) => row.d ?? 1),
+          column((row) => row.contentArea ?? null),
+        ]);
+      }
+      const { rows: [bank] } = await client.query<{ version: number }>(
+        'UPDATE item_bank SET version = version + 1, updated_at = now() WHERE id = $1 RETURNING version',
+        [bankId],
+      );
+      return { outcome: 'inserted', bankVersion: bank.version };
+    });
   }
 
   /** Keyset pagination in ordinal order (the unique (bank, ordinal) index serves it). */

@@ -91,6 +91,16 @@ export class ExamSessionRepository {
     return rows.flatMap((row) => (row.id ? [row.id] : []));
   }
 
+  /**
+   * Deletes one batch of what retention lets go (`exams`: ended exams with their responses; `launches`: expired launch
+   * tokens) older than `days`; null when another instance holds the purge lock.
+   */
+  async purgeBatch(what: 'exams' | 'launches', days: number, batchSize: number, lockKey: number): Promise<number | null> {
+    const [name, text] = what === 'exams' ? ['session-purge-exams', this.sql.purgeEndedBatch] : ['session-purge-launches', this.sql.purgeLaunchesBatch];
+    const [row] = await this.query<{ locked: boolean; deleted: number }>(name, text, [lockKey, days, batchSize]);
+    return row.locked ? row.deleted : null;
+  }
+
   listResponses(examId: string): Promise<StoredResponse[]> {
     return this.prisma.response.findMany({
       where: { sessionId: examId },

@@ -36,7 +36,8 @@ export function sessionStatements(ttlSeconds: number) {
            SET theta = $2::float8, se = $3::float8, answered = answered + 1, current_item = $4::int,
                version = version + 1, last_activity_at = now(),
                status = CASE WHEN $5::varchar IS NULL THEN 'ACTIVE' ELSE 'COMPLETED' END::"ExamStatus",
-               stop_reason = $5::varchar, completed_at = CASE WHEN $5::varchar IS NULL THEN NULL ELSE now() END
+               stop_reason = $5::varchar, completed_at = CASE WHEN $5::varchar IS NULL THEN NULL ELSE now() END,
+               ended_at = CASE WHEN $5::varchar IS NULL THEN NULL ELSE now() END
          WHERE id = $1::uuid AND version = $6::int AND ${live} ${advisoryLock(locked)}
         RETURNING version, ${returnedForProficiency}
       ),
@@ -47,7 +48,8 @@ export function sessionStatements(ttlSeconds: number) {
   const finish = (locked: boolean) => `
       WITH upd AS (
         UPDATE exam_session
-           SET status = 'COMPLETED', completed_at = now(), current_item = NULL, stop_reason = 'FINISHED', last_activity_at = now()
+           SET status = 'COMPLETED', completed_at = now(), ended_at = now(), current_item = NULL, stop_reason = 'FINISHED',
+               last_activity_at = now()
          WHERE id = $1::uuid AND ${live} ${advisoryLock(locked)}
         RETURNING answered, ${returnedForProficiency}
       ),
@@ -103,7 +105,7 @@ export function sessionStatements(ttlSeconds: number) {
              ${ending('s')}, s.current_item AS "currentItem", s.stop_reason AS "stopReason"
         FROM response r JOIN exam_session s ON s.id = r.session_id
        WHERE r.session_id = $1::uuid AND r.item_id = $2::uuid`,
-    expireIfIdle: `UPDATE exam_session SET status = 'EXPIRED' WHERE id = $1::uuid AND ${idle}`,
+    expireIfIdle: `UPDATE exam_session SET status = 'EXPIRED', ended_at = now() WHERE id = $1::uuid AND ${idle}`,
     /**
      * One batch of the expiry sweep. The transaction-scoped advisory lock makes it one instance at a time across the
      * fleet without Redis; SKIP LOCKED keeps it off rows a submission is writing. $1 lock key, $2 batch size.
@@ -114,7 +116,7 @@ export function sessionStatements(ttlSeconds: number) {
         SELECT id FROM exam_session WHERE ${idle} AND (SELECT ok FROM lk)
          ORDER BY last_activity_at LIMIT $2::int FOR UPDATE SKIP LOCKED
       ),
-      upd AS (UPDATE exam_session s SET status = 'EXPIRED' FROM victims v WHERE s.id = v.id RETURNING s.id)
+      upd AS (UPDATE exam_session s SET status = 'EXPIRED', ended_at = now() FROM victims v WHERE s.id = v.id RETURNING s.id)
       SELECT lk.ok AS "locked", upd.id FROM lk LEFT JOIN upd ON true`,
     /**
      * Revokes exams: their tokens stop working at once. An active one becomes REVOKED (it takes no more answers); one
@@ -123,9 +125,32 @@ export function sessionStatements(ttlSeconds: number) {
      */
     revoke: `
       UPDATE exam_session
-         SET revoked_at = now(), status = CASE WHEN status = 'ACTIVE' THEN 'REVOKED'::"ExamStatus" ELSE status END
+         SET revoked_at = now(), status = CASE WHEN status = 'ACTIVE' THEN 'REVOKED'::"ExamStatus" ELSE status END,
+             ended_at = COALESCE(ended_at, now())
        WHERE revoked_at IS NULL AND ($1::uuid IS NULL OR client_id = $1::uuid)
          AND (id = $2::uuid OR (client_id = $1::uuid AND candidate_id = $3::varchar AND status = 'ACTIVE'))
       RETURNING id`,
+    /**
+     * One batch of the retention purge: exams that ended more than $2 days ago, oldest first, deleted with their
+     * responses (ON DELETE CASCADE); proficiencies stay. One instance of the fleet at a time ($1 lock key, $3 batch
+     * size). Returns whether the lock was taken and how many exams went.
+     */
+    purgeEndedBatch: `
+      WITH lk AS MATERIALIZED (SELECT pg_try_advisory_xact_lock($1::bigint) AS ok),
+      victims AS (
+        SELECT id FROM exam_session WHERE ended_at < now() - make_interval(days => $2::int) AND (SELECT ok FROM lk)
+         ORDER BY ended_at LIMIT $3::int FOR UPDATE SKIP LOCKED
+      ),
+      del AS (DELETE FROM exam_session s USING victims v WHERE s.id = v.id RETURNING 1)
+      SELECT lk.ok AS "locked", (SELECT count(*) FROM del)::int AS "deleted" FROM lk`,
+    /** Launch tokens that expired more than $2 days ago (used or not), as purgeEndedBatch. */
+    purgeLaunchesBatch: `
+      WITH lk AS MATERIALIZED (SELECT pg_try_advisory_xact_lock($1::bigint) AS ok),
+      victims AS (
+        SELECT id FROM launch WHERE expires_at < now() - make_interval(days => $2::int) AND (SELECT ok FROM lk)
+         ORDER BY expires_at LIMIT $3::int FOR UPDATE SKIP LOCKED
+      ),
+      del AS (DELETE FROM launch l USING victims v WHERE l.id = v.id RETURNING 1)
+      SELECT lk.ok AS "locked", (SELECT count(*) FROM del)::int AS "deleted" FROM lk`,
   };
 }

@@ -36,9 +36,4 @@ export class TestDefinitionsRepository {
       return next;
     });
   }
-
-  /** Whether the bank exists (definitions are created on existing banks only). */
-  async bankExists(bankId: string): Promise<boolean> {
-    return (await this.prisma.itemBank.count({ where: { id: bankId } })) === 1;
-  }
 }

@@ -5,6 +5,7 @@ import { assertValidConfigInput } from '../adaptive-exam/start-config.js';
 import { assertBankAllowed, type Caller } from '../common/auth/auth.types.js';
 import { ApiException } from '../common/errors/api-exception.js';
 import { ErrorCode } from '../common/errors/error-code.js';
+import { BankSnapshots } from '../item-banks/bank-snapshots.js';
 import type { CreateTestDefinitionDto, TestDefinitionView, UpdateTestDefinitionDto } from './dto/test-definition.dto.js';
 import { TestDefinitionsRepository } from './test-definitions.repository.js';
 
@@ -23,12 +24,14 @@ const toView = ({ id, bankId, name, revision, config, createdAt, updatedAt }: Te
 /** Named exam configs of a bank, revised in place (exams keep the revision they started with). */
 @Injectable()
 export class TestDefinitionsService {
-  constructor(private readonly definitions: TestDefinitionsRepository) {}
+  constructor(
+    private readonly definitions: TestDefinitionsRepository,
+    private readonly banks: BankSnapshots,
+  ) {}
 
   async create(caller: Caller, bankId: string, dto: CreateTestDefinitionDto): Promise<TestDefinitionView> {
     assertBankAllowed(caller, bankId);
-    assertValidConfigInput(dto.config);
-    if (!(await this.definitions.bankExists(bankId))) throw new ApiException(ErrorCode.NOT_FOUND, 'Item bank not found');
+    assertValidConfigInput(dto.config, await this.areasOf(bankId));
     return toView(await this.definitions.create(bankId, dto.name, { ...dto.config }));
   }
 
@@ -42,8 +45,8 @@ export class TestDefinitionsService {
   }
 
   async update(caller: Caller, definitionId: string, dto: UpdateTestDefinitionDto): Promise<TestDefinitionView> {
-    await this.require(caller, definitionId);
-    if (dto.config) assertValidConfigInput(dto.config);
+    const definition = await this.require(caller, definitionId);
+    if (dto.config) assertValidConfigInput(dto.config, await this.areasOf(definition.bankId));
     const revised = await this.definitions.revise(definitionId, { name: dto.name, config: dto.config && { ...dto.config } });
     if (!revised) throw definitionNotFound();
     return toView(revised);
@@ -55,6 +58,13 @@ export class TestDefinitionsService {
    */
   async forLaunch(caller: Caller | null, definitionId: string): Promise<TestDefinitionView> {
     return toView(await this.require(caller, definitionId));
+  }
+
+  /** The content areas of a bank, whose existence this checks. */
+  private async areasOf(bankId: string): Promise<readonly string[]> {
+    const bank = await this.banks.get(bankId);
+    if (!bank) throw new ApiException(ErrorCode.NOT_FOUND, 'Item bank not found');
+    return bank.engine.areas;
   }
 
   private async require(caller: Caller | null, definitionId: string): Promise<TestDefinition> {

@@ -16,6 +16,13 @@ export class BankSnapshotStatsView {
   avgLoadMs!: number;
 }
 
+/** The facts of running exams (ids, token hashes, configs) this instance keeps in memory, within 32 MB. */
+export class ExamCacheStatsView {
+  exams!: number;
+  /** Approximate bytes they take. */
+  bytes!: number;
+}
+
 export class StatsView {
   /** ACTIVE sessions in Postgres (fleet-wide). */
   activeSessions!: number;
@@ -23,8 +30,19 @@ export class StatsView {
   locksHeld!: number;
   redis!: RedisStatsView;
   bankSnapshots!: BankSnapshotStatsView;
+  examCache!: ExamCacheStatsView;
 }
 
 export class CleanupView {
   expired!: number;
+}
+
+/** What a retention purge deleted. */
+export class PurgeView {
+  /** Retention in days (RETENTION_DAYS); 0 means it is off and nothing was deleted. */
+  retentionDays!: number;
+  /** Exams deleted, with their responses. */
+  exams!: number;
+  /** Expired launch tokens deleted. */
+  launches!: number;
 }

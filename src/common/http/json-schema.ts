@@ -1,3 +1,4 @@
+import { Ajv, type SchemaObject } from 'ajv';
 import type { FastifyServerOptions } from 'fastify';
 import { validationFailed, type FieldProblem, textProblem } from './validation.js';
 
@@ -53,16 +54,31 @@ type AjvPlugin = Extract<NonNullable<NonNullable<FastifyServerOptions['ajv']>['p
 
 const storableText: AjvPlugin = (ajv) => ajv.addFormat(STORABLE_TEXT, { type: 'string', validate: (value: string) => textProblem(value) === undefined });
 
+/** Fastify's defaults coerce types and strip unknown fields; a hostile client deserves a 400 instead. */
+const STRICT = { coerceTypes: false, removeAdditional: false, useDefaults: false, allErrors: true } as const;
+
+/** Schema errors as `{ field, message }`, fields under `parent` (e.g. `items.12`) when given. */
+function problemsOf(errors: readonly SchemaError[], parent = ''): FieldProblem[] {
+  return errors.map((error) => {
+    const own = fieldOf(error);
+    const field = parent && own ? `${parent}.${own}` : parent || own;
+    return { field, message: `${field} ${messageOf(error)}` };
+  });
+}
+
 /** Fastify options that make schema validation strict (no coercion, no silent stripping) and report like the rest. */
 export const jsonSchemaOptions: Pick<FastifyServerOptions, 'ajv' | 'schemaErrorFormatter'> = {
-  ajv: {
-    // Fastify's defaults coerce types and strip unknown fields; a hostile client deserves a 400 instead.
-    customOptions: { coerceTypes: false, removeAdditional: false, useDefaults: false, allErrors: true },
-    plugins: [storableText],
-  },
-  schemaErrorFormatter: (errors) =>
-    validationFailed((errors as SchemaError[]).map((error): FieldProblem => {
-      const field = fieldOf(error);
-      return { field, message: `${field} ${messageOf(error)}` };
-    })),
+  ajv: { customOptions: STRICT, plugins: [storableText] },
+  schemaErrorFormatter: (errors) => validationFailed(problemsOf(errors as SchemaError[])),
 };
+
+/**
+ * A compiled validator with the routes' rules, for input checked inside a service (after authentication, or piece
+ * by piece): the problems of one value, fields named under `parent`; empty when it is valid.
+ */
+export function compileSchema(schema: SchemaObject): (value: unknown, parent?: string) => FieldProblem[] {
+  const ajv = new Ajv(STRICT);
+  storableText(ajv as never, {});
+  const validate = ajv.compile(schema);
+  return (value, parent) => (validate(value) ? [] : problemsOf((validate.errors ?? []) as SchemaError[], parent));
+}

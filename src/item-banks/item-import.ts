@@ -1,0 +1,110 @@
+import { randomUUID } from 'node:crypto';
+import { setImmediate as nextTurn } from 'node:timers/promises';
+import { compileSchema, STORABLE_TEXT } from '../common/http/json-schema.js';
+import { type FieldProblem, validationFailed } from '../common/http/validation.js';
+import { validateItemParameters } from '../irt/index.js';
+import { MAX_ITEMS_PER_IMPORT, type NewItemDto, type OptionDto } from './dto/item-bank.dto.js';
+import type { NewItemRow } from './item-banks.repository.js';
+
+/**
+ * An import's validation, off the event loop's critical path: the body's shape is checked with a compiled JSON
+ * schema (not class-validator, which takes about a second for 10,000 items), item by item, yielding between chunks so
+ * that other requests (health probes, answers) are served in between.
+ */
+
+/** Items validated between two yields to the event loop (a few milliseconds of work). */
+const ITEMS_PER_TURN = 500;
+/** Problems reported for one import at most: enough to fix a file, bounded for a body of 10,000 bad items. */
+export const MAX_REPORTED_PROBLEMS = 100;
+
+const text = (maxLength: number) => ({ type: 'string', minLength: 1, maxLength, format: STORABLE_TEXT });
+
+/** As NewItemDto declares it (the OpenAPI document's version of the same rules). */
+const itemProblems = compileSchema({
+  type: 'object',
+  additionalProperties: false,
+  required: ['stem', 'options', 'correctKey', 'a', 'b'],
+  properties: {
+    externalId: text(200),
+    stem: text(20_000),
+    options: {
+      type: 'array',
+      minItems: 2,
+      maxItems: 50,
+      items: { type: 'object', additionalProperties: false, required: ['key', 'text'], properties: { key: text(50), text: text(5_000) } },
+    },
+    correctKey: text(50),
+    a: { type: 'number' },
+    b: { type: 'number' },
+    c: { type: 'number' },
+    d: { type: 'number' },
+    contentArea: text(100),
+  },
+});
+
+const envelopeProblems = compileSchema({
+  type: 'object',
+  additionalProperties: false,
+  required: ['items'],
+  properties: { items: { type: 'array', minItems: 1, maxItems: MAX_ITEMS_PER_IMPORT } },
+});
+
+interface ItemRules {
+  options: OptionDto[];
+  correctKey: string;
+  a: number;
+  b: number;
+  c?: number;
+  d?: number;
+}
+
+/** Rules that span fields: the IRT parameter ranges, unique option keys, correctKey among them. */
+export function crossFieldProblems(item: ItemRules, prefix: string): FieldProblem[] {
+  const problems = validateItemParameters(item).map((p) => ({ field: `${prefix}${p.field}`, message: p.message }));
+  const keys = new Set<string>();
+  item.options.forEach((option, k) => {
+    if (keys.has(option.key)) problems.push({ field: `${prefix}options.${k}.key`, message: `duplicate option key "${option.key}"` });
+    keys.add(option.key);
+  });
+  if (!keys.has(item.correctKey)) problems.push({ field: `${prefix}correctKey`, message: 'must be one of the option keys' });
+  return problems;
+}
+
+/** Duplicate externalIds within one import. */
+function duplicateExternalIds(items: readonly NewItemRow[]): FieldProblem[] {
+  const firstIndexOf = new Map<string, number>();
+  const problems: FieldProblem[] = [];
+  items.forEach((item, i) => {
+    const first = firstIndexOf.get(item.externalId);
+    if (first !== undefined) problems.push({ field: `items.${i}.externalId`, message: `duplicates items.${first}.externalId` });
+    else firstIndexOf.set(item.externalId, i);
+  });
+  return problems;
+}
+
+/**
+ * The items of a valid import body, each with its new id (and that id as its externalId when it has none: unique by
+ * construction); otherwise VALIDATION_FAILED with (at most MAX_REPORTED_PROBLEMS) problems.
+ */
+export async function validImport(body: unknown): Promise<NewItemRow[]> {
+  const envelope = envelopeProblems(body);
+  if (envelope.length > 0) throw validationFailed(envelope);
+  const items = (body as { items: unknown[] }).items;
+  const rows: NewItemRow[] = [];
+  const problems: FieldProblem[] = [];
+  for (let start = 0; start < items.length && problems.length < MAX_REPORTED_PROBLEMS; start += ITEMS_PER_TURN) {
+    if (start > 0) await nextTurn();
+    const end = Math.min(items.length, start + ITEMS_PER_TURN);
+    for (let i = start; i < end; i++) {
+      const shape = itemProblems(items[i], `items.${i}`);
+      problems.push(...(shape.length > 0 ? shape : crossFieldProblems(items[i] as NewItemDto, `items.${i}.`)));
+      if (problems.length > 0) continue;
+      const item = items[i] as NewItemDto;
+      const id = randomUUID();
+      rows.push({ ...item, id, externalId: item.externalId ?? id });
+    }
+  }
+  if (problems.length === 0) problems.push(...duplicateExternalIds(rows));
+  if (problems.length > 0) throw validationFailed(problems.slice(0, MAX_REPORTED_PROBLEMS));
+  return rows;
+}
