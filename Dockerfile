@@ -19,6 +19,7 @@ COPY --from=build /app/prisma ./prisma
 COPY --from=build /app/src/prisma/pg-driver.ts ./src/prisma/pg-driver.ts
 COPY --from=build /app/dist ./dist
 USER node
-EXPOSE 3000
+# The API, and /metrics on METRICS_PORT.
+EXPOSE 3000 9464
 # Migrations first (idempotent, guarded by Prisma's advisory lock), then the server.
 CMD ["sh", "-c", "npx prisma migrate deploy && exec node --enable-source-maps dist/main.js"]

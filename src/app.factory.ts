@@ -1,5 +1,4 @@
 import 'reflect-metadata';
-import { randomUUID } from 'node:crypto';
 import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
 import { ConsoleLogger, type LogLevel as NestLogLevel } from '@nestjs/common';
@@ -13,12 +12,12 @@ import { ErrorCode } from './common/errors/error-code.js';
 import { jsonSchemaOptions } from './common/http/json-schema.js';
 import { setupOpenApi } from './common/http/openapi.js';
 import { createValidationPipe } from './common/http/validation.js';
-import { AppConfig } from './config/app-config.service.js';
-import type { LogLevel } from './config/environment.js';
+import { type Environment, type LogLevel, loadEnvironment } from './config/environment.js';
+import { configureEdge, edgeOptions, securityHeaders } from './edge/http-edge.js';
+import { configureRateLimits, RateCounter } from './edge/rate-limits.js';
 import { registerHttpMetrics, UNMATCHED_ROUTE } from './metrics/http-metrics.js';
 import { MetricsService } from './metrics/metrics.service.js';
-
-export const BODY_LIMIT_BYTES = 5 * 1024 * 1024;
+import { REDIS_CLIENT, type RedisClient } from './redis/redis.constants.js';
 
 export interface CreateAppOptions {
   /** Fastify's JSON request log; off in tests to keep their output readable. */
@@ -76,14 +75,14 @@ function frameworkErrors(error: FastifyError, _request: FastifyRequest, reply: F
   void reply.code(body.statusCode).send(body);
 }
 
-/** The Fastify instance under Nest. Its logger's level is set from the validated config in `configureApp`. */
-export function createFastifyAdapter(options: CreateAppOptions = {}): FastifyAdapter {
+/**
+ * The Fastify instance under Nest, with the edge's limits (body size, timeouts, trusted proxies, request ids). Its
+ * logger's level is set from the validated config in `configureApp`.
+ */
+export function createFastifyAdapter(environment: Environment, options: CreateAppOptions = {}): FastifyAdapter {
   return new FastifyAdapter({
     ...jsonSchemaOptions,
-    bodyLimit: BODY_LIMIT_BYTES,
-    // Honour a caller's request id so one id follows a request across services.
-    requestIdHeader: 'x-request-id',
-    genReqId: () => randomUUID(),
+    ...edgeOptions(environment),
     logger:
       options.requestLogging === false
         ? false
@@ -115,14 +114,19 @@ export function startDraining(app: NestFastifyApplication): void {
   drainSwitches.get(app)?.();
 }
 
-/** The HTTP conventions every instance shares: validation, the error shape, request ids, API docs. (main.ts owns signals.) */
-export function configureApp(app: NestFastifyApplication): NestFastifyApplication {
+/**
+ * The HTTP conventions every instance shares: the edge (security headers, CORS, JSON only, rate limits), validation,
+ * the error shape, request ids, API docs. (main.ts owns signals.)
+ */
+export async function configureApp(app: NestFastifyApplication, environment: Environment): Promise<NestFastifyApplication> {
   const fastify = app.getHttpAdapter().getInstance();
-  const logLevel = app.get(AppConfig).get('LOG_LEVEL');
+  const logLevel = environment.LOG_LEVEL;
   fastify.log.level = logLevel;
   const logRequests = NEST_LEVELS[logLevel].includes('log');
-  app.useGlobalPipes(createValidationPipe());
   const metrics = app.get(MetricsService);
+  await configureEdge(app, environment);
+  await configureRateLimits(app, environment, new RateCounter(app.get<RedisClient>(REDIS_CLIENT), metrics));
+  app.useGlobalPipes(createValidationPipe());
   app.useGlobalFilters(new AllExceptionsFilter(metrics));
   registerHttpMetrics(fastify, metrics);
   let draining = false;
@@ -130,6 +134,7 @@ export function configureApp(app: NestFastifyApplication): NestFastifyApplicatio
     draining = true;
   });
   const unavailable = errorBody(ErrorCode.SERVICE_UNAVAILABLE, 'This instance is shutting down, retry the request');
+  const headers = securityHeaders();
   // Callback-style hooks: they run on every request, and an async hook costs a promise each time.
   fastify
     // Shutdown: requests already running finish; new ones (on kept-alive connections) are turned away.
@@ -139,7 +144,7 @@ export function configureApp(app: NestFastifyApplication): NestFastifyApplicatio
     })
     .addHook('onRequest', (request, reply, done) => {
       // Hand the request id back so a client can quote it when reporting a problem.
-      void reply.header('x-request-id', request.id);
+      void reply.headers(headers).header('x-request-id', request.id);
       if (draining) return reply.code(unavailable.statusCode).header('connection', 'close').send(unavailable);
       done();
     })
@@ -157,12 +162,13 @@ export function configureApp(app: NestFastifyApplication): NestFastifyApplicatio
 
 /** Builds the HTTP application exactly as production runs it (used by main.ts and the e2e tests). */
 export async function createApp(options: CreateAppOptions = {}): Promise<NestFastifyApplication> {
+  const environment = loadEnvironment();
   // Start-up logs wait in a buffer until the logger is installed at the configured level.
-  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(), createFastifyAdapter(options), {
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(environment), createFastifyAdapter(environment, options), {
     ...NEST_APP_OPTIONS,
     bufferLogs: true,
     abortOnError: false,
   });
-  app.useLogger(createLogger(app.get(AppConfig).get('LOG_LEVEL')));
-  return configureApp(app);
+  app.useLogger(createLogger(environment.LOG_LEVEL));
+  return configureApp(app, environment);
 }

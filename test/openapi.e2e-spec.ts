@@ -34,6 +34,7 @@ const CONTRACT: [string, string, string[]][] = [
   ['post', '/v1/estimate', ['VALIDATION_FAILED', 'UNAUTHORIZED', 'FORBIDDEN']],
   ['get', '/v1/admin/stats', ['UNAUTHORIZED', 'FORBIDDEN']],
   ['post', '/v1/admin/sessions/cleanup', ['UNAUTHORIZED', 'FORBIDDEN']],
+  ['post', '/v1/admin/retention/purge', ['UNAUTHORIZED', 'FORBIDDEN', 'CONFLICT']],
   ['post', '/v1/admin/clients', ['VALIDATION_FAILED', 'UNAUTHORIZED', 'FORBIDDEN']],
   ['get', '/v1/admin/clients', ['UNAUTHORIZED', 'FORBIDDEN']],
   ['post', '/v1/admin/clients/{clientId}/rotate', ['UNAUTHORIZED', 'FORBIDDEN', 'NOT_FOUND']],
@@ -102,6 +103,8 @@ describe('OpenAPI document (e2e)', () => {
       .map((r) => r.description ?? '')
       .join(' ');
     for (const code of codes) expect(documented).toContain(code);
+    // Every route is rate limited (health probes and /metrics excepted).
+    if (!PUBLIC.includes(path)) expect(documented).toContain('TOO_MANY_REQUESTS');
   });
 
   it('should describe request and response bodies from the DTOs', () => {
@@ -114,8 +117,19 @@ describe('OpenAPI document (e2e)', () => {
     expect(Object.keys(schemas.CandidateItemView!.properties!).sort()).toEqual(['id', 'options', 'stem']);
   });
 
-  it('should serve Swagger UI at /docs', async () => {
+  it('should serve Swagger UI at /docs, within the content security policy', async () => {
     const res = await request(server.url).get('/docs').redirects(1).expect(200);
     expect(res.text).toContain('swagger');
+    const policy = String(res.headers['content-security-policy']);
+    expect(policy).toContain("script-src 'self'");
+    // The page runs no inline script (the policy would block it): every <script> loads a file from this origin.
+    const scripts = [...res.text.matchAll(/<script([^>]*)>([\s\S]*?)<\/script>/g)];
+    expect(scripts.length).toBeGreaterThan(0);
+    for (const [, attributes, inline] of scripts) {
+      expect(inline.trim()).toBe('');
+      const src = /src="([^"]+)"/.exec(attributes)![1];
+      expect(src).not.toMatch(/^(https?:)?\/\//);
+      await request(server.url).get(new URL(src, `${server.url}/docs`).pathname).expect(200);
+    }
   });
 });

@@ -1,11 +1,14 @@
 import { Injectable } from '@nestjs/common';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 
-/** What the active-exams gauge reads at scrape time (fleet-wide count from Postgres). */
+/** What the active-exams gauge reads (fleet-wide count from Postgres), at most every ACTIVE_EXAMS_REFRESH_MS. */
 export type ActiveExamsSource = () => Promise<number>;
 
 /** What the bank-snapshot gauges read at scrape time (this instance's memory). */
 export type BankSnapshotSource = () => { banks: number; bytes: number };
+
+/** A scrape reuses the active-exams count this long: the COUNT is not run per scrape (nor per instance per scrape). */
+export const ACTIVE_EXAMS_REFRESH_MS = 30_000;
 
 /**
  * The service's Prometheus metrics, on a registry of its own (several app instances in one process, as in
@@ -49,6 +52,10 @@ export class MetricsService {
     buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
     registers: [this.registry],
   });
+  private readonly rateLimitFailOpen = this.counter(
+    'cat_rate_limit_fail_open_total',
+    'Requests let through unlimited because the rate-limit counter in Redis could not be reached',
+  );
   private readonly storeErrors = new Counter({
     name: 'cat_store_errors_total',
     help: 'Errors talking to a store (postgres, redis)',
@@ -58,12 +65,14 @@ export class MetricsService {
 
   constructor() {
     collectDefaultMetrics({ register: this.registry });
+    let activeExamsCountedAt = -Infinity;
     const activeExams: Gauge = new Gauge({
       name: 'cat_active_exams',
-      help: 'Exams in status ACTIVE (fleet-wide, read from Postgres at scrape time)',
+      help: `Exams in status ACTIVE (fleet-wide, from Postgres; refreshed at most every ${ACTIVE_EXAMS_REFRESH_MS / 1000} s)`,
       registers: [this.registry],
       collect: async () => {
-        if (!this.activeExamsSource) return;
+        if (!this.activeExamsSource || Date.now() - activeExamsCountedAt < ACTIVE_EXAMS_REFRESH_MS) return;
+        activeExamsCountedAt = Date.now();
         try {
           activeExams.set(await this.activeExamsSource());
         } catch {
@@ -134,6 +143,10 @@ export class MetricsService {
   redisFallback(operation: string): void {
     this.redisFallbacks.inc({ operation });
     this.storeErrors.inc({ store: 'redis' });
+  }
+
+  rateLimitFailedOpen(): void {
+    this.rateLimitFailOpen.inc();
   }
 
   postgresError(): void {

@@ -2,6 +2,7 @@ import http from 'node:http';
 import net from 'node:net';
 import { ADMIN, bearer, makeItems } from '../support/exam-fixtures.js';
 import { spawnServer, stopServer } from '../support/server-process.js';
+import { metricsAuth } from '../support/test-app.js';
 
 /**
  * A corpus of bad input thrown at the real compiled server (`npm run build`, `node dist/main.js` as a child
@@ -119,6 +120,7 @@ const onExam = (headers: (c: Context) => Record<string, string>, action = ''): B
 const invalid = (name: string, req: Build, field?: string | RegExp): Case => ({ name, req, status: 400, code: 'VALIDATION_FAILED', field });
 const unauthorized = (name: string, req: Build): Case => ({ name, req, status: 401, code: 'UNAUTHORIZED' });
 const tooLarge = (name: string, req: Build): Case => ({ name, req, status: 413, code: 'PAYLOAD_TOO_LARGE' });
+const notJson = (name: string, req: Build): Case => ({ name, req, status: 415, code: 'UNSUPPORTED_MEDIA_TYPE' });
 
 const MALFORMED: Case[] = [
   invalid('a truncated object', rawBank('{"name": ')),
@@ -181,7 +183,24 @@ const OVERSIZED: Case[] = [
   tooLarge('an import with a 6 MB stem', spoiled({ stem: SIX_MB })),
   tooLarge('an exam start with a 6 MB candidateId', startExam({ candidateId: SIX_MB })),
   tooLarge('a 6 MB answer', answerWith(SIX_MB)),
-  tooLarge('6 MB that are not JSON', () => ({ method: 'POST', path: '/v1/exams', headers: { 'content-type': 'text/plain' }, raw: SIX_MB })),
+];
+
+// JSON is the only body type: a cross-site HTML form (or anything else) is refused before its body is read.
+const NOT_JSON: Case[] = [
+  notJson('6 MB that are not JSON', () => ({ method: 'POST', path: '/v1/exams', headers: { 'content-type': 'text/plain' }, raw: SIX_MB })),
+  notJson('an HTML form starting an exam', () => ({
+    method: 'POST',
+    path: '/v1/exams',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', ...ADMIN },
+    raw: 'bankId=00000000-0000-4000-8000-000000000000&candidateId=x',
+  })),
+  notJson('a multipart form', () => ({ method: 'POST', path: '/v1/item-banks', headers: { 'content-type': 'multipart/form-data; boundary=x', ...ADMIN }, raw: '--x--' })),
+  notJson('plain text on an answer', (c) => ({
+    method: 'POST',
+    path: `/v1/exams/${c.exam.examId}/answers`,
+    headers: { 'content-type': 'text/plain', ...bearer(c.exam.token) },
+    raw: JSON.stringify({ itemId: c.exam.item.id, answer: 'A' }),
+  })),
 ];
 
 const NON_UUID_IDS: Case[] = [
@@ -501,6 +520,7 @@ describe('Bad input against the compiled server (faults)', () => {
   describe('wrong types', () => corpus(WRONG_TYPES));
   describe('unknown fields', () => corpus(UNKNOWN_FIELDS));
   describe('bodies over 5 MB', () => corpus(OVERSIZED));
+  describe('bodies that are not JSON', () => corpus(NOT_JSON));
   describe('ids that are not UUIDs', () => corpus(NON_UUID_IDS));
   describe('NaN, Infinity and numbers out of scale', () => corpus(NOT_FINITE));
   describe('IRT parameters out of range (a ≤ 0, c ≥ d, …)', () => corpus(BAD_PARAMETERS));
@@ -574,7 +594,7 @@ describe('Bad input against the compiled server (faults)', () => {
       expect(await call(url, { path: '/health/ready' })).toMatchObject({ status: 200, body: { status: 'ok' } });
       expect(server.child.exitCode).toBeNull();
       expect(server.child.signalCode).toBeNull();
-      const metrics = await call(url, { path: '/metrics' });
+      const metrics = await call(url, { path: '/metrics', headers: metricsAuth() });
       expect(metrics.status).toBe(200);
       const counts = String(metrics.body)
         .split('\n')

@@ -32,6 +32,13 @@ export default async function globalSetup(): Promise<void> {
     REDIS_KEY_PREFIX: `cat_test_${suffix}:`,
     ADMIN_API_KEY: 'test-admin-key-0123456789',
     LOG_LEVEL: 'error',
+    // Many apps run side by side in one process: metrics on each one's API port, and rate limits off except in
+    // the tests about them (every request here comes from one address).
+    METRICS_PORT: '0',
+    METRICS_TOKEN: 'test-metrics-token-0123456789',
+    RATE_LIMIT_CLIENT_PER_MINUTE: '0',
+    RATE_LIMIT_IP_PER_MINUTE: '0',
+    RATE_LIMIT_AUTH_FAILURES_PER_MINUTE: '0',
   });
   // Migrated with the Prisma CLI, exactly as a user or CI would.
   execFileSync('npx', ['--no-install', 'prisma', 'migrate', 'deploy'], {

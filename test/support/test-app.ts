@@ -2,8 +2,12 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Test } from '@nestjs/testing';
 import { AppModule } from '../../src/app.module.js';
 import { configureApp, createApp, createFastifyAdapter, NEST_APP_OPTIONS } from '../../src/app.factory.js';
+import { loadEnvironment } from '../../src/config/environment.js';
 
 type Env = Record<string, string | undefined>;
+
+/** The scrape credentials of the test apps (global setup serves /metrics on their API port behind a token). */
+export const metricsAuth = (): Record<string, string> => ({ authorization: `Bearer ${process.env.METRICS_TOKEN}` });
 
 /** Runs `build` with extra environment variables set, restoring the environment afterwards. */
 export async function withEnv<T>(overrides: Env, build: () => Promise<T>): Promise<T> {
@@ -42,13 +46,14 @@ export function startApp(overrides: Env = {}): Promise<NestFastifyApplication> {
 /** The production app plus extra test-only modules (e.g. a probe controller for the HTTP conventions). */
 export function startAppWith(extraModules: unknown[], overrides: Env = {}): Promise<NestFastifyApplication> {
   return withEnv(overrides, async () => {
+    const environment = loadEnvironment();
     const moduleRef = await Test.createTestingModule({
-      imports: [AppModule.forRoot(), ...(extraModules as never[])],
+      imports: [AppModule.forRoot(environment), ...(extraModules as never[])],
     }).compile();
-    const app = moduleRef.createNestApplication<NestFastifyApplication>(createFastifyAdapter({ requestLogging: false }), {
+    const app = moduleRef.createNestApplication<NestFastifyApplication>(createFastifyAdapter(environment, { requestLogging: false }), {
       ...NEST_APP_OPTIONS,
       logger: false,
     });
-    return ready(configureApp(app));
+    return ready(await configureApp(app, environment));
   });
 }

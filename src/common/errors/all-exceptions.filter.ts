@@ -1,6 +1,7 @@
 import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { MetricsService } from '../../metrics/metrics.service.js';
+import { BODY_TOO_LARGE_MESSAGE, mayDrainRefusedBody } from '../../edge/http-edge.js';
 import { isDatabaseUnavailable } from '../../prisma/database-errors.js';
 import { ApiException, type ErrorBody, errorBody, statusErrorBody } from './api-exception.js';
 import { ErrorCode } from './error-code.js';
@@ -39,6 +40,12 @@ export class AllExceptionsFilter implements ExceptionFilter {
         this.logger.warn({ ...log, reason: exception instanceof Error ? exception.message : String(exception) });
       }
     }
+    // A body refused unread (413, 415): a bounded rest is read and discarded, so that a client still writing it
+    // reads the answer instead of a reset connection; past that bound, the connection closes.
+    if (body.statusCode === 413 || body.statusCode === 415) {
+      if (mayDrainRefusedBody(request.headers)) reply.removeHeader('connection');
+      else reply.header('connection', 'close');
+    }
     void reply.status(body.statusCode).send(body);
   }
 }
@@ -57,6 +64,8 @@ export function toErrorBody(exception: unknown): ErrorBody {
 
 function fromHttpException(exception: HttpException): ErrorBody {
   const statusCode = exception.getStatus();
+  // Nest maps Fastify's body-limit error to an HttpException with Fastify's wording.
+  if (statusCode === 413) return errorBody(ErrorCode.PAYLOAD_TOO_LARGE, BODY_TOO_LARGE_MESSAGE);
   const response = exception.getResponse();
   const message =
     typeof response === 'string'
@@ -70,7 +79,7 @@ function fromHttpException(exception: HttpException): ErrorBody {
 function fromFrameworkError(error: FrameworkError): ErrorBody {
   const statusCode = error.statusCode ?? 400;
   if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE' || statusCode === 413) {
-    return errorBody(ErrorCode.PAYLOAD_TOO_LARGE, 'Request body is larger than the 5 MB limit');
+    return errorBody(ErrorCode.PAYLOAD_TOO_LARGE, BODY_TOO_LARGE_MESSAGE);
   }
   if ((error.code && MALFORMED_BODY_CODES.has(error.code)) || error instanceof SyntaxError) {
     return errorBody(ErrorCode.VALIDATION_FAILED, `Malformed request body: ${error.message ?? 'invalid JSON'}`);

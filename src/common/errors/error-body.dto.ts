@@ -17,8 +17,8 @@ export class ErrorBodyDto {
   details?: unknown;
 }
 
-// Any route can meet these: bad input, a database outage, or a bug.
-const ALWAYS: ErrorCode[] = [ErrorCode.VALIDATION_FAILED, ErrorCode.DATABASE_UNAVAILABLE, ErrorCode.INTERNAL_ERROR];
+// Any route can meet these: bad input, a rate limit, a database outage, or a bug.
+const ALWAYS: ErrorCode[] = [ErrorCode.VALIDATION_FAILED, ErrorCode.TOO_MANY_REQUESTS, ErrorCode.DATABASE_UNAVAILABLE, ErrorCode.INTERNAL_ERROR];
 
 /** Documents the error codes a route can answer with, grouped by HTTP status. */
 export function ApiErrors(...codes: ErrorCode[]): MethodDecorator & ClassDecorator {
