@@ -3,7 +3,7 @@ import { setImmediate as nextTurn } from 'node:timers/promises';
 import { compileSchema, STORABLE_TEXT } from '../common/http/json-schema.js';
 import { type FieldProblem, validationFailed } from '../common/http/validation.js';
 import { validateItemParameters } from '../irt/index.js';
-import { MAX_ITEMS_PER_IMPORT, type NewItemDto, type OptionDto } from './dto/item-bank.dto.js';
+import { MAX_ITEMS_PER_IMPORT, type NewItemDto } from './dto/item-bank.dto.js';
 import type { NewItemRow } from './item-banks.repository.js';
 
 /**
@@ -49,14 +49,7 @@ const envelopeProblems = compileSchema({
   properties: { items: { type: 'array', minItems: 1, maxItems: MAX_ITEMS_PER_IMPORT } },
 });
 
-interface ItemRules {
-  options: OptionDto[];
-  correctKey: string;
-  a: number;
-  b: number;
-  c?: number;
-  d?: number;
-}
+type ItemRules = Pick<NewItemRow, 'options' | 'correctKey' | 'a' | 'b' | 'c' | 'd'>;
 
 /** Rules that span fields: the IRT parameter ranges, unique option keys, correctKey among them. */
 export function crossFieldProblems(item: ItemRules, prefix: string): FieldProblem[] {

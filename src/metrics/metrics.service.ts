@@ -40,12 +40,11 @@ export class MetricsService {
     'cat_lock_contention_total',
     'Submissions refused with SUBMISSION_IN_PROGRESS because another held the exam',
   );
-  private readonly redisFallbacks = new Counter({
-    name: 'cat_redis_fallbacks_total',
-    help: 'Redis operations that failed and were served from Postgres instead, by operation',
-    labelNames: ['operation'] as const,
-    registers: [this.registry],
-  });
+  private readonly redisFallbacks = this.counter(
+    'cat_redis_fallbacks_total',
+    'Redis operations that failed and were served from Postgres instead, by operation',
+    'operation',
+  );
   private readonly bankSnapshotLoadDuration = new Histogram({
     name: 'cat_bank_snapshot_load_duration_seconds',
     help: 'Time to build an in-process bank snapshot from Postgres (first use of a bank, or a new bank version)',
@@ -56,12 +55,7 @@ export class MetricsService {
     'cat_rate_limit_fail_open_total',
     'Requests let through unlimited because the rate-limit counter in Redis could not be reached',
   );
-  private readonly storeErrors = new Counter({
-    name: 'cat_store_errors_total',
-    help: 'Errors talking to a store (postgres, redis)',
-    labelNames: ['store'] as const,
-    registers: [this.registry],
-  });
+  private readonly storeErrors = this.counter('cat_store_errors_total', 'Errors talking to a store (postgres, redis)', 'store');
 
   constructor() {
     collectDefaultMetrics({ register: this.registry });
@@ -95,8 +89,8 @@ export class MetricsService {
     });
   }
 
-  private counter(name: string, help: string): Counter {
-    return new Counter({ name, help, registers: [this.registry] });
+  private counter(name: string, help: string, label?: string): Counter {
+    return new Counter({ name, help, labelNames: label ? [label] : [], registers: [this.registry] });
   }
 
   setActiveExamsSource(source: ActiveExamsSource): void {

@@ -135,22 +135,20 @@ export function sessionStatements(ttlSeconds: number) {
      * responses (ON DELETE CASCADE); proficiencies stay. One instance of the fleet at a time ($1 lock key, $3 batch
      * size). Returns whether the lock was taken and how many exams went.
      */
-    purgeEndedBatch: `
-      WITH lk AS MATERIALIZED (SELECT pg_try_advisory_xact_lock($1::bigint) AS ok),
-      victims AS (
-        SELECT id FROM exam_session WHERE ended_at < now() - make_interval(days => $2::int) AND (SELECT ok FROM lk)
-         ORDER BY ended_at LIMIT $3::int FOR UPDATE SKIP LOCKED
-      ),
-      del AS (DELETE FROM exam_session s USING victims v WHERE s.id = v.id RETURNING 1)
-      SELECT lk.ok AS "locked", (SELECT count(*) FROM del)::int AS "deleted" FROM lk`,
+    purgeEndedBatch: purgeBatch('exam_session', 'ended_at'),
     /** Launch tokens that expired more than $2 days ago (used or not), as purgeEndedBatch. */
-    purgeLaunchesBatch: `
+    purgeLaunchesBatch: purgeBatch('launch', 'expires_at'),
+  };
+}
+
+/** Deletes up to $3 rows of `table` whose `since` is more than $2 days past, under the advisory lock $1. */
+function purgeBatch(table: string, since: string): string {
+  return `
       WITH lk AS MATERIALIZED (SELECT pg_try_advisory_xact_lock($1::bigint) AS ok),
       victims AS (
-        SELECT id FROM launch WHERE expires_at < now() - make_interval(days => $2::int) AND (SELECT ok FROM lk)
-         ORDER BY expires_at LIMIT $3::int FOR UPDATE SKIP LOCKED
+        SELECT id FROM ${table} WHERE ${since} < now() - make_interval(days => $2::int) AND (SELECT ok FROM lk)
+         ORDER BY ${since} LIMIT $3::int FOR UPDATE SKIP LOCKED
       ),
-      del AS (DELETE FROM launch l USING victims v WHERE l.id = v.id RETURNING 1)
-      SELECT lk.ok AS "locked", (SELECT count(*) FROM del)::int AS "deleted" FROM lk`,
-  };
+      del AS (DELETE FROM ${table} t USING victims v WHERE t.id = v.id RETURNING 1)
+      SELECT lk.ok AS "locked", (SELECT count(*) FROM del)::int AS "deleted" FROM lk`;
 }
