@@ -5,18 +5,27 @@
  *
  * Simulates candidates with true θ ~ N(0, 1) through fixed-length (20 items) and SE-terminated
  * (SE ≤ 0.3, max 40) CATs on a generated 2PL bank of 500 items, for EAP and MLE with randomesque
- * k = 1 and k = 5, all through the service's entry point `nextStep`. Everything is seeded, so the
+ * k = 1 and k = 5, all through the service's entry point `nextStep`. Then what exposure control costs:
+ * EAP, 20 items, with no control, randomesque 5, item eligibility (maxExposure 0.25, with fresh and
+ * with stale counts) and Sympson–Hetter (K calibrated on the same bank). Everything is seeded, so the
  * output is reproducible. Exits 1 when EAP / 20 items is biased (|bias| ≥ 0.05) or its RMSE is not
  * within 15 % of the mean reported SE.
  */
 import {
   createBankSnapshot,
   createRng,
+  eligibilityProbabilities,
+  markEligible,
   nextStep,
   resolveExamConfig,
+  sympsonHetterCalibration,
+  testOverlapRate,
+  type ExamConfig,
   type ExamConfigInput,
   type ExamHistoryEntry,
+  type ExamStep,
   type ItemBankSnapshot,
+  type NextStepOptions,
   type RandomSource,
 } from '../src/irt/index.js';
 
@@ -26,6 +35,11 @@ const SE_TARGET = 0.3;
 const SE_MAX_ITEMS = 40;
 const MAX_ABS_BIAS = 0.05;
 const MAX_RMSE_SE_GAP = 0.15;
+const EXPOSURE_TARGET = 0.25;
+/** Counts seen this many exams late: two instances sharing their counts every second at a few dozen exams/s. */
+const STALE_EXAMS = 20;
+/** The calibration's maximum rate stops improving after ~6 iterations here (see docs/exposure-control.md). */
+const CALIBRATION_MAX_ITERATIONS = 15;
 
 function readFlag(name: string, fallback: number): number {
   const index = process.argv.indexOf(`--${name}`);
@@ -75,6 +89,22 @@ const people = (() => {
   return Array.from({ length: candidates }, () => ({ theta: normal(random), examSeed: Math.floor(random() * 2 ** 32) >>> 0 }));
 })();
 
+type Person = (typeof people)[number];
+
+/** One complete exam through `nextStep`: its final step and the items administered. */
+function runExam(config: ExamConfig, examBank: ItemBankSnapshot, person: Person, options: NextStepOptions = {}): { last: ExamStep; items: number[] } {
+  // Responses use their own stream so they do not depend on the engine's selection randomness.
+  const answerRandom = createRng(person.examSeed ^ 0x85ebca6b);
+  const history: ExamHistoryEntry[] = [];
+  for (;;) {
+    const step = nextStep(config, examBank, history, person.examSeed, options);
+    if (step.done || step.nextItemIndex === null) return { last: step, items: history.map((entry) => entry.itemIndex) };
+    const i = step.nextItemIndex;
+    const p = 1 / (1 + Math.exp(-examBank.a[i] * (person.theta - examBank.b[i])));
+    history.push({ itemIndex: i, correct: answerRandom() < p });
+  }
+}
+
 function simulate(design: Design, estimator: 'EAP' | 'MLE', k: number): Row {
   const config = resolveExamConfig({ ...design.config, estimator, selection: { randomesque: k } });
   const exposureCounts = new Uint32Array(bank.size);
@@ -83,23 +113,12 @@ function simulate(design: Design, estimator: 'EAP' | 'MLE', k: number): Row {
   let sumSe = 0;
   let sumLength = 0;
   for (const person of people) {
-    // Responses use their own stream so they do not depend on the engine's selection randomness.
-    const answerRandom = createRng(person.examSeed ^ 0x85ebca6b);
-    const history: ExamHistoryEntry[] = [];
-    for (;;) {
-      const step = nextStep(config, bank, history, person.examSeed);
-      if (step.done || step.nextItemIndex === null) {
-        sumError += step.theta - person.theta;
-        sumSquaredError += (step.theta - person.theta) ** 2;
-        sumSe += step.se;
-        sumLength += step.answered;
-        break;
-      }
-      const i = step.nextItemIndex;
-      exposureCounts[i]++;
-      const p = 1 / (1 + Math.exp(-bank.a[i] * (person.theta - bank.b[i])));
-      history.push({ itemIndex: i, correct: answerRandom() < p });
-    }
+    const { last, items } = runExam(config, bank, person);
+    sumError += last.theta - person.theta;
+    sumSquaredError += (last.theta - person.theta) ** 2;
+    sumSe += last.se;
+    sumLength += last.answered;
+    for (const i of items) exposureCounts[i]++;
   }
   let maxCount = 0;
   for (const count of exposureCounts) maxCount = Math.max(maxCount, count);
@@ -149,6 +168,124 @@ for (const design of designs) {
     }
   }
 }
+
+// --- What exposure control costs: EAP, fixed length, one bank, the same candidates -----------------------
+
+interface ExposureRow {
+  condition: string;
+  maxRate: number;
+  meanRate: number;
+  overlap: number;
+  bias: number;
+  rmse: number;
+  neverUsed: number;
+}
+
+/** Exposure counts as the service keeps them (an ExposureCounts), seen `lag` exams late. */
+class ExposureCounter {
+  exams = 0;
+  readonly administrations = new Float64Array(BANK_SIZE);
+  readonly eligible = new Float64Array(BANK_SIZE);
+  private readonly pending: { items: number[]; eligible: Uint8Array }[] = [];
+
+  constructor(private readonly lag: number) {}
+
+  /** Counts one finished exam; it becomes visible `lag` exams later. */
+  add(items: number[], eligible: Uint8Array): void {
+    this.pending.push({ items, eligible });
+    if (this.pending.length <= this.lag) return;
+    const visible = this.pending[0];
+    this.pending.shift();
+    this.exams++;
+    for (const i of visible.items) this.administrations[i]++;
+    for (let i = 0; i < BANK_SIZE; i++) this.eligible[i] += visible.eligible[i];
+  }
+}
+
+/**
+ * All candidates through one condition. With `countsLag`, item eligibility from the counts of the exams before
+ * (computed at each exam start, as the service does), seen that many exams late.
+ */
+function simulateExposure(condition: string, examBank: ItemBankSnapshot, selection: ExamConfigInput['selection'], countsLag?: number): ExposureRow {
+  const config = resolveExamConfig({ estimator: 'EAP', minItems: FIXED_LENGTH, maxItems: FIXED_LENGTH, seThreshold: 0, selection });
+  const counter = countsLag === undefined ? null : new ExposureCounter(countsLag);
+  const administrations = new Uint32Array(examBank.size);
+  const probabilities = new Float64Array(examBank.size);
+  let sumError = 0;
+  let sumSquaredError = 0;
+  for (const person of people) {
+    const eligibility = counter === null ? null : eligibilityProbabilities(counter, EXPOSURE_TARGET, probabilities);
+    const { last, items } = runExam(config, examBank, person, { eligibility });
+    sumError += last.theta - person.theta;
+    sumSquaredError += (last.theta - person.theta) ** 2;
+    for (const i of items) administrations[i]++;
+    if (counter !== null) counter.add(items, markEligible(probabilities, person.examSeed, new Uint8Array(examBank.size)));
+  }
+  const rates = Array.from(administrations, (count) => count / candidates);
+  return {
+    condition,
+    maxRate: Math.max(...rates),
+    meanRate: rates.reduce((sum, rate) => sum + rate, 0) / rates.length,
+    overlap: testOverlapRate(rates),
+    bias: sumError / candidates,
+    rmse: Math.sqrt(sumSquaredError / candidates),
+    neverUsed: rates.filter((rate) => rate === 0).length,
+  };
+}
+
+/** Sympson–Hetter K for this bank and design, from candidates of another seed than the evaluation's. */
+function calibrateSympsonHetter(): { bank: ItemBankSnapshot; summary: string } {
+  const config = resolveExamConfig({ estimator: 'EAP', minItems: FIXED_LENGTH, maxItems: FIXED_LENGTH, seThreshold: 0 });
+  const calibrationSeed = (seed + 1) >>> 0;
+  const calibration = sympsonHetterCalibration(bank, config, {
+    targetRate: EXPOSURE_TARGET,
+    simulees: candidates,
+    maxIterations: CALIBRATION_MAX_ITERATIONS,
+    seed: calibrationSeed,
+  });
+  let step = calibration.next();
+  while (!step.done) step = calibration.next();
+  const { k, iterations, maxExposure, converged } = step.value;
+  const items = Array.from({ length: bank.size }, (_, i) => ({ a: bank.a[i], b: bank.b[i], exposureControl: k[i] }));
+  const controlled = k.filter((value) => value < 1).length;
+  return {
+    bank: createBankSnapshot(items),
+    summary:
+      `Sympson–Hetter K: ${converged ? 'converged' : 'not converged'} after ${iterations} iterations of ${candidates} ` +
+      `candidates (seed ${calibrationSeed}), max rate ${maxExposure.toFixed(3)} in the last; ${controlled} items with K < 1`,
+  };
+}
+
+console.log(`\nWhat exposure control costs: EAP, fixed ${FIXED_LENGTH} items, target rate ${EXPOSURE_TARGET}, same ${candidates} candidates\n`);
+const sympsonHetter = calibrateSympsonHetter();
+const exposureRows = [
+  simulateExposure('no control (randomesque 1)', bank, { randomesque: 1 }),
+  simulateExposure('randomesque 5', bank, { randomesque: 5 }),
+  simulateExposure(`maxExposure ${EXPOSURE_TARGET}`, bank, { maxExposure: EXPOSURE_TARGET }, 0),
+  simulateExposure(`maxExposure ${EXPOSURE_TARGET}, counts ${STALE_EXAMS} exams late`, bank, { maxExposure: EXPOSURE_TARGET }, STALE_EXAMS),
+  simulateExposure(`Sympson–Hetter ${EXPOSURE_TARGET}`, sympsonHetter.bank, { sympsonHetter: true }),
+];
+const exposureHeader = ['condition', 'max rate', 'mean rate', 'overlap', 'bias', 'RMSE', 'never used'];
+const exposureWidths = [38, 8, 9, 7, 8, 7, 10];
+const exposureLine = (cells: string[]) =>
+  cells.map((cell, i) => (i === 0 ? cell.padEnd(exposureWidths[i]) : cell.padStart(exposureWidths[i]))).join('  ');
+console.log(exposureLine(exposureHeader));
+console.log(exposureWidths.map((w) => '-'.repeat(w)).join('  '));
+for (const row of exposureRows) {
+  console.log(
+    exposureLine([
+      row.condition,
+      row.maxRate.toFixed(3),
+      row.meanRate.toFixed(3),
+      row.overlap.toFixed(3),
+      row.bias.toFixed(4),
+      row.rmse.toFixed(4),
+      String(row.neverUsed),
+    ]),
+  );
+}
+console.log(`\n${sympsonHetter.summary}`);
+
 const seconds = Number(process.hrtime.bigint() - started) / 1e9;
 console.log(`\n(${seconds.toFixed(1)} s)`);
 

@@ -10,7 +10,7 @@ describe(resolveExamConfig.name, () => {
       thetaRange: [-4, 4],
       quadraturePoints: 61,
       startTheta: 0,
-      selection: { rule: 'MFI', randomesque: 1, sympsonHetter: true },
+      selection: { rule: 'MFI', randomesque: 1, sympsonHetter: false },
       minItems: 1,
       maxItems: 20,
       seThreshold: 0.3,
@@ -26,7 +26,7 @@ describe(resolveExamConfig.name, () => {
     });
     expect(config.startTheta).toBe(0.5);
     expect(config.prior).toEqual({ mean: 0.5, sd: 1 });
-    expect(config.selection).toEqual({ rule: 'MFI', randomesque: 5, sympsonHetter: true, contentBalance: { algebra: 0.6 }, maxExposure: 0.2 });
+    expect(config.selection).toEqual({ rule: 'MFI', randomesque: 5, sympsonHetter: false, contentBalance: { algebra: 0.6 }, maxExposure: 0.2 });
     expect(config.scalingConstant).toBe(1.702);
   });
 });
@@ -62,6 +62,14 @@ describe(validateExamConfig.name, () => {
       ]),
     );
     for (const problem of validateExamConfig(config)) expect(problem.message.length).toBeGreaterThan(0);
+  });
+
+  it('should accept one exposure control, not both', () => {
+    expect(validateExamConfig(resolveExamConfig({ selection: { sympsonHetter: true } }))).toEqual([]);
+    expect(validateExamConfig(resolveExamConfig({ selection: { maxExposure: 0.25 } }))).toEqual([]);
+    expect(validateExamConfig(resolveExamConfig({ selection: { sympsonHetter: true, maxExposure: 0.25 } }))).toEqual([
+      { field: 'selection.sympsonHetter', message: 'cannot be combined with selection.maxExposure: choose one exposure control' },
+    ]);
   });
 
   it('should bound quadraturePoints to [5, 501]', () => {

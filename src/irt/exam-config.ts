@@ -22,9 +22,16 @@ export interface SelectionConfig {
   randomesque: number;
   /** Kingsbury–Zara target proportion per content area name. */
   contentBalance?: Record<string, number>;
-  /** Exposure-rate ceiling in (0, 1]; needs observed rates from the service at selection time. */
+  /**
+   * Item-eligibility exposure control (van der Linden & Veldkamp): target maximum exposure rate in (0, 1]. Needs the
+   * eligibility probabilities the service derives from the bank's exposure counts (`NextStepOptions.eligibility`).
+   * Cannot be combined with `sympsonHetter`.
+   */
   maxExposure?: number;
-  /** Apply the bank's Sympson–Hetter parameters (when the bank has any). Default true. */
+  /**
+   * Apply the bank's stored Sympson–Hetter K (from `sympsonHetterCalibration`; no effect on a bank without any).
+   * Default false: opt-in, since K are calibrated for one exam design. Cannot be combined with `maxExposure`.
+   */
   sympsonHetter: boolean;
 }
 
@@ -124,7 +131,7 @@ export function resolveExamConfig(input: ExamConfigInput = {}): ExamConfig {
   const selection: SelectionConfig = {
     rule: input.selection?.rule ?? 'MFI',
     randomesque: input.selection?.randomesque ?? 1,
-    sympsonHetter: input.selection?.sympsonHetter ?? true,
+    sympsonHetter: input.selection?.sympsonHetter ?? false,
   };
   if (input.selection?.contentBalance !== undefined) selection.contentBalance = { ...input.selection.contentBalance };
   if (input.selection?.maxExposure !== undefined) selection.maxExposure = input.selection.maxExposure;
@@ -161,6 +168,9 @@ export function validateExamConfig(config: ExamConfig): FieldProblem[] {
   if (selection.maxExposure !== undefined) {
     if (!isFiniteNumber(selection.maxExposure) || selection.maxExposure <= 0 || selection.maxExposure > 1) {
       add('selection.maxExposure', 'must be in (0, 1]');
+    }
+    if (selection.sympsonHetter === true) {
+      add('selection.sympsonHetter', 'cannot be combined with selection.maxExposure: choose one exposure control');
     }
   }
   if (selection.contentBalance !== undefined) {

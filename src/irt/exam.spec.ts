@@ -129,11 +129,35 @@ describe(nextStep.name, () => {
     expect(step.theta).toBeGreaterThan(0);
   });
 
-  it('should honour the exposure ceiling with rates supplied by the service', () => {
-    const config = resolveExamConfig({ selection: { maxExposure: 0.3 } });
-    const exposureRates = new Float64Array(bank.size).fill(0.5);
-    exposureRates[17] = 0.1;
-    expect(nextStep(config, bank, [], 5, { exposureRates }).nextItemIndex).toBe(17);
+  it('should apply the eligibility supplied by the service only when selection.maxExposure is set', () => {
+    const eligibility = new Float64Array(bank.size); // nothing eligible but item 17
+    eligibility[17] = 1;
+    const controlled = resolveExamConfig({ selection: { maxExposure: 0.3 } });
+    expect(nextStep(controlled, bank, [], 5, { eligibility }).nextItemIndex).toBe(17);
+    const uncontrolled = resolveExamConfig();
+    expect(nextStep(uncontrolled, bank, [], 5, { eligibility }).nextItemIndex).toBe(nextStep(uncontrolled, bank, [], 5).nextItemIndex);
+  });
+
+  it("should apply the bank's Sympson–Hetter K only when selection.sympsonHetter is set", () => {
+    const items = Array.from({ length: bank.size }, (_, i) => ({ a: bank.a[i], b: bank.b[i], c: bank.c[i], exposureControl: 1e-9 }));
+    items[17].exposureControl = 1;
+    const controlledBank = createBankSnapshot(items);
+    const withK = resolveExamConfig({ selection: { sympsonHetter: true } });
+    expect(nextStep(withK, controlledBank, [], 5).nextItemIndex).toBe(17);
+    const withoutK = resolveExamConfig();
+    expect(nextStep(withoutK, controlledBank, [], 5).nextItemIndex).toBe(nextStep(withoutK, bank, [], 5).nextItemIndex);
+  });
+
+  it('should never select excluded items, which take no part in estimation', () => {
+    const config = resolveExamConfig({ maxItems: 30, seThreshold: 0 });
+    const history = [{ itemIndex: 3, correct: true }];
+    const first = nextStep(config, bank, history, 8);
+    const excluded = [first.nextItemIndex as number, 40];
+    const step = nextStep(config, bank, history, 8, { excluded });
+    expect(excluded).not.toContain(step.nextItemIndex);
+    expect(step.theta).toBe(first.theta);
+    expect(step.answered).toBe(1);
+    expect(() => nextStep(config, bank, history, 8, { excluded: [bank.size] })).toThrow(RangeError);
   });
 
   it('should reject history entries outside the bank', () => {

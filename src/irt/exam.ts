@@ -2,7 +2,7 @@ import { createBankSnapshot, type BankItemInput, type ItemBankSnapshot } from '.
 import type { ExamConfig } from './exam-config.js';
 import { estimateAbility, type AbilityEstimate, type EstimationOptions, type EstimatorName } from './estimators.js';
 import { rngForStep } from './rng.js';
-import { contentTargetsFor, selectNextItem } from './selection.js';
+import { contentTargetsFor, selectNextItem, type SelectionTrace } from './selection.js';
 import { checkStopping, type StopReason } from './stopping.js';
 
 /** One answered item, in administration order. */
@@ -12,8 +12,14 @@ export interface ExamHistoryEntry {
 }
 
 export interface NextStepOptions {
-  /** Observed exposure rate per item index, required for `selection.maxExposure` to have an effect. */
-  exposureRates?: ArrayLike<number> | null;
+  /**
+   * Eligibility probability per item index (`eligibilityProbabilities` of the bank's exposure counts), used when
+   * `selection.maxExposure` is set. The draws are the exam seed's, so `markEligible(eligibility, seed)` tells the
+   * service which items this exam counts as eligible.
+   */
+  eligibility?: ArrayLike<number> | null;
+  /** Item indices never to select in this exam; they take no part in estimation. */
+  excluded?: ArrayLike<number> | null;
 }
 
 /** Everything the service needs to persist or return after an answer (all plain, serialisable values). */
@@ -53,10 +59,18 @@ export function estimateExam(config: ExamConfig, bank: ItemBankSnapshot, history
   return estimateAbility(config.estimator, bank, itemIndices, responses, estimationOptions(config, bank));
 }
 
+/** The exposure-control probabilities an exam selects with: the bank's K (opt-in), the service's eligibility, or none. */
+function exposureProbabilities(config: ExamConfig, bank: ItemBankSnapshot, options: NextStepOptions): ArrayLike<number> | null {
+  if (config.selection.sympsonHetter) return bank.exposureControl;
+  if (config.selection.maxExposure !== undefined) return options.eligibility ?? null;
+  return null;
+}
+
 /**
  * Stateless exam step: re-estimates θ from the stored history, applies the stopping rules and,
  * if the exam goes on, selects the next item. The randomness depends only on (seed, history.length),
- * so replaying the same seed and answers yields the same θ and items bit for bit.
+ * and exposure control's on (seed, item), so replaying the same seed and answers (with the same
+ * eligibility) yields the same θ and items bit for bit.
  */
 export function nextStep(
   config: ExamConfig,
@@ -65,24 +79,51 @@ export function nextStep(
   seed: number,
   options: NextStepOptions = {},
 ): ExamStep {
+  return stepWithEligibility(config, bank, history, seed, exposureProbabilities(config, bank, options), options.excluded ?? []);
+}
+
+/**
+ * `nextStep` with the exposure-control probabilities given directly: Sympson–Hetter calibration simulates exams
+ * under its own K this way. `trace` receives how the next item was picked.
+ */
+export function stepWithEligibility(
+  config: ExamConfig,
+  bank: ItemBankSnapshot,
+  history: readonly ExamHistoryEntry[],
+  seed: number,
+  probabilities: ArrayLike<number> | null,
+  excluded: ArrayLike<number>,
+  trace: SelectionTrace | null = null,
+): ExamStep {
   const estimate = estimateExam(config, bank, history);
   const answered = history.length;
   const stopReason = checkStopping(answered, estimate.se, config);
   if (stopReason !== null) return { ...estimate, answered, done: true, stopReason, nextItemIndex: null };
 
-  const administered = new Int32Array(answered);
+  // Excluded items are withheld from selection like administered ones.
+  const administered = new Int32Array(answered + excluded.length);
   for (let k = 0; k < answered; k++) administered[k] = history[k].itemIndex;
+  for (let k = 0; k < excluded.length; k++) {
+    const index = excluded[k];
+    if (!Number.isInteger(index) || index < 0 || index >= bank.size) {
+      throw new RangeError(`excluded item index ${index} is outside the bank (size ${bank.size})`);
+    }
+    administered[answered + k] = index;
+  }
   const { selection } = config;
-  const nextItemIndex = selectNextItem(bank, estimate.theta, {
-    administered,
-    randomesque: selection.randomesque,
-    random: rngForStep(seed, answered),
-    contentTargets: selection.contentBalance ? contentTargetsFor(bank, selection.contentBalance) : null,
-    exposureRates: options.exposureRates ?? null,
-    maxExposure: selection.maxExposure ?? null,
-    sympsonHetter: selection.sympsonHetter,
-    scalingConstant: config.scalingConstant ?? bank.scalingConstant,
-  });
+  const nextItemIndex = selectNextItem(
+    bank,
+    estimate.theta,
+    {
+      administered,
+      randomesque: selection.randomesque,
+      random: rngForStep(seed, answered),
+      contentTargets: selection.contentBalance ? contentTargetsFor(bank, selection.contentBalance) : null,
+      eligibility: probabilities === null ? null : { probabilities, seed },
+      scalingConstant: config.scalingConstant ?? bank.scalingConstant,
+    },
+    trace,
+  );
   if (nextItemIndex === -1) {
     return { ...estimate, answered, done: true, stopReason: 'BANK_EXHAUSTED', nextItemIndex: null };
   }

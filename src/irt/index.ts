@@ -18,7 +18,20 @@ export {
   type ExamConfig,
   type ExamConfigInput,
 } from './exam-config.js';
-export { estimateFromItemParameters, nextStep, type ExamHistoryEntry, type ExamStep } from './exam.js';
+export { estimateFromItemParameters, nextStep, type ExamHistoryEntry, type ExamStep, type NextStepOptions } from './exam.js';
 export { selectNextItem } from './selection.js';
+
+// Exposure control: item eligibility from live counts, Sympson–Hetter calibration, test overlap.
+export {
+  eligibilityProbabilities,
+  exposureDraw,
+  markEligible,
+  sympsonHetterCalibration,
+  testOverlapRate,
+  type ExposureCounts,
+  type SympsonHetterOptions,
+  type SympsonHetterProgress,
+  type SympsonHetterResult,
+} from './exposure.js';
 export { createRng, randomSeed, type RandomSource } from './rng.js';
 export type { StopReason } from './stopping.js';

@@ -1,7 +1,8 @@
 /**
  * Small seeded PRNG (mulberry32) plus a per-step derivation so that the randomness used
- * for the selection after n answers depends only on (examSeed, n). An exam can then be
- * replayed from its stored seed and responses without persisting any RNG state.
+ * for the selection after n answers depends only on (examSeed, n), and a per-item hash for
+ * exposure control. An exam can then be replayed from its stored seed and responses without
+ * persisting any RNG state.
  */
 
 /** Returns a uniform number in [0, 1). */
@@ -40,6 +41,15 @@ export function stepSeed(examSeed: number, step: number): number {
 /** RNG for the selection made after `step` answers: a pure function of (examSeed, step). */
 export function rngForStep(examSeed: number, step: number): RandomSource {
   return createRng(stepSeed(examSeed, step));
+}
+
+/**
+ * Exposure-control draw: a uniform number in [0, 1) fixed for an (exam seed, item index) pair, so an item is
+ * eligible or not for a whole exam. A hash rather than a stream, so it does not depend on which items were looked
+ * at before, and kept apart from the `rngForStep` streams (another odd multiplier, no mulberry32 step).
+ */
+export function exposureDraw(seed: number, itemIndex: number): number {
+  return mix32(mix32(seed ^ Math.imul(itemIndex + 1, 0x9e3779b1))) / 4294967296;
 }
 
 /** A fresh random 32-bit seed for a new exam (not reproducible by design). */

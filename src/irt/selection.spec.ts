@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { itemArbitrary, referenceCases } from '../../test/support/irt-reference.js';
 import { createBankSnapshot, type BankItemInput } from './bank-snapshot.js';
 import { information } from './model.js';
-import { createRng, rngForStep } from './rng.js';
+import { createRng, exposureDraw, rngForStep } from './rng.js';
 import { contentTargetsFor, selectNextItem } from './selection.js';
 
 interface SelectionCase {
@@ -133,42 +133,57 @@ describe(selectNextItem.name, () => {
     );
   });
 
-  it('should respect the exposure ceiling unless nothing else is left', () => {
+  it('should pick the most informative eligible item, and ignore eligibility only when nothing is eligible', () => {
     fc.assert(
-      fc.property(bankArbitrary, thetaArbitrary, fc.double({ min: 0.05, max: 1, noNaN: true }), fc.nat(), (items, theta, maxExposure, seed) => {
-        const random = createRng(seed);
-        const exposureRates = Float64Array.from(items, () => random());
+      fc.property(bankArbitrary, thetaArbitrary, fc.nat(), fc.integer({ min: 0, max: 0xffffffff }), (items, theta, raw, seed) => {
+        const random = createRng(raw);
+        // A mix of always (≥ 1), never (0) and sometimes eligible items.
+        const probabilities = Float64Array.from(items, () => [0, 0.3, 0.7, 1, 1.5][Math.floor(random() * 5)]);
         const bank = createBankSnapshot(items);
-        const chosen = selectNextItem(bank, theta, { administered: [], exposureRates, maxExposure });
-        const underCeiling = items.some((_, i) => exposureRates[i] < maxExposure);
-        return underCeiling ? exposureRates[chosen] < maxExposure : chosen !== -1;
+        const chosen = selectNextItem(bank, theta, { administered: [], eligibility: { probabilities, seed } });
+        const ranking = rankByInformation(items, theta);
+        const eligible = ranking.filter((i) => probabilities[i] >= 1 || exposureDraw(seed, i) < probabilities[i]);
+        return chosen === (eligible[0] ?? ranking[0]);
       }),
     );
   });
 
-  it('should apply Sympson–Hetter: rejected items pass to the next best, all rejected → best', () => {
+  it('should pass a Sympson–Hetter K of 0.25 on the best item to the next best in about 3 exams of 4', () => {
     const bank = createBankSnapshot([
-      { a: 2, b: 0, exposureControl: 0.25 },
+      { a: 2, b: 0 },
       { a: 1.5, b: 0 },
       { a: 1, b: 0 },
     ]);
-    let best = 0;
-    const runs = 2000;
-    for (let seed = 0; seed < runs; seed++) {
-      const chosen = selectNextItem(bank, 0, { administered: [], random: rngForStep(seed, 0) });
-      expect([0, 1]).toContain(chosen);
-      if (chosen === 0) best++;
+    const probabilities = [0.25, 1, 1];
+    const picks = [0, 0, 0];
+    let changedMind = 0;
+    const exams = 4000;
+    for (let seed = 0; seed < exams; seed++) {
+      const chosen = selectNextItem(bank, 0, { administered: [], eligibility: { probabilities, seed } });
+      picks[chosen]++;
+      // Fixed per exam: a later selection of the same exam decides the same way.
+      if (selectNextItem(bank, 0.1, { administered: [2], eligibility: { probabilities, seed } }) !== chosen) changedMind++;
     }
-    expect(best / runs).toBeGreaterThan(0.2);
-    expect(best / runs).toBeLessThan(0.3);
-    // Disabled by option: always the most informative item.
-    expect(selectNextItem(bank, 0, { administered: [], random: createRng(1), sympsonHetter: false })).toBe(0);
-    // Every candidate rejected (draws always 0.99): the best one is taken anyway.
-    const allControlled = createBankSnapshot([
-      { a: 2, b: 0, exposureControl: 0.1 },
-      { a: 1, b: 0, exposureControl: 0.1 },
+    expect(picks[0] + picks[1]).toBe(exams);
+    expect(changedMind).toBe(0);
+    const best = picks[0];
+    expect(best / exams).toBeGreaterThan(0.22);
+    expect(best / exams).toBeLessThan(0.28);
+  });
+
+  it('should count only eligible items when content balancing picks an area', () => {
+    const bank = createBankSnapshot([
+      { a: 2.0, b: 0, area: 'algebra' },
+      { a: 1.9, b: 0, area: 'algebra' },
+      { a: 0.6, b: 0, area: 'geometry' },
+      { a: 0.5, b: 0, area: 'geometry' },
     ]);
-    expect(selectNextItem(allControlled, 0, { administered: [], random: () => 0.99 })).toBe(0);
+    const contentTargets = contentTargetsFor(bank, { algebra: 0.5, geometry: 0.5 });
+    const eligibility = { probabilities: [1, 1, 0, 0], seed: 1 };
+    // Geometry is furthest below target but has no eligible item left: algebra's best remaining item is picked.
+    expect(selectNextItem(bank, 0, { administered: [0], contentTargets, eligibility })).toBe(1);
+    // Nothing eligible at all: the second pass ignores eligibility and balances content again.
+    expect(selectNextItem(bank, 0, { administered: [0, 1], contentTargets, eligibility })).toBe(2);
   });
 
   it('should reject out-of-range administered indices and non-finite θ', () => {

@@ -1,13 +1,13 @@
 import { NO_AREA, type ItemBankSnapshot } from './bank-snapshot.js';
 import { fastExp } from './model.js';
-import type { RandomSource } from './rng.js';
+import { exposureDraw, type RandomSource } from './rng.js';
 
 export interface SelectionOptions {
   /** Indices of items already administered in this exam (never selected again). */
   administered: ArrayLike<number>;
   /** Choose uniformly among the top-k most informative items; 1 (default) = pure maximum information. */
   randomesque?: number;
-  /** Randomness for randomesque and Sympson–Hetter; use `rngForStep(seed, answered)` for replayability. */
+  /** Randomness for randomesque; use `rngForStep(seed, answered)` for replayability. */
   random?: RandomSource;
   /**
    * Kingsbury–Zara content balancing: target proportion per area code (index into `bank.areas`),
@@ -15,27 +15,26 @@ export interface SelectionOptions {
    * (or without an area) are only used once every targeted area has run out of eligible items.
    */
   contentTargets?: ArrayLike<number> | null;
-  /** Observed exposure rate per item (administrations / exams), maintained by the service. */
-  exposureRates?: ArrayLike<number> | null;
-  /** Items whose exposure rate is ≥ this ceiling are skipped unless nothing else is eligible. */
-  maxExposure?: number | null;
-  /** Apply the bank's Sympson–Hetter parameters when it has any. Default true. */
-  sympsonHetter?: boolean;
+  /**
+   * Exposure control: item i is eligible in this exam iff `probabilities[i] >= 1` or
+   * `exposureDraw(seed, i) < probabilities[i]` (seed = the exam's). The draw is fixed per exam and item, so with
+   * probabilities = Sympson–Hetter K this is the classical rule: an item rejected once stays out of the exam.
+   * When no eligible item is left (in the area content balancing chose), a second pass ignores eligibility.
+   */
+  eligibility?: { probabilities: ArrayLike<number>; seed: number } | null;
   /** Overrides the bank's scaling constant D. */
   scalingConstant?: number;
 }
 
-/** How many ranked candidates Sympson–Hetter may walk through before it settles for the best one. */
-export const SYMPSON_HETTER_CANDIDATES = 32;
 /** Largest supported randomesque k (the candidate list is a small fixed insertion array). */
 export const MAX_RANDOMESQUE = 256;
 
 // Scratch state reused across calls (single-threaded; selection never re-enters itself).
 let administeredMask = new Uint8Array(0);
-let candidateIndex = new Int32Array(MAX_RANDOMESQUE);
-let candidateInformation = new Float64Array(MAX_RANDOMESQUE);
+const candidateIndex = new Int32Array(MAX_RANDOMESQUE);
+const candidateInformation = new Float64Array(MAX_RANDOMESQUE);
 let areaAdministered = new Int32Array(16);
-let areaEligible = new Int32Array(16);
+let areaHasCandidate = new Uint8Array(16);
 
 /** Converts `{ area: proportion }` into per-area-code targets for `bank` (unknown areas are ignored). */
 export function contentTargetsFor(bank: ItemBankSnapshot, proportions: Readonly<Record<string, number>>): Float64Array {
@@ -47,15 +46,37 @@ export function contentTargetsFor(bank: ItemBankSnapshot, proportions: Readonly<
   return targets;
 }
 
+/**
+ * How the last pick was made, for Sympson–Hetter calibration: the ineligible candidates ranked between the pick and
+ * the eligible candidate just above it are the ones that would have taken its place, i.e. were passed over.
+ */
+export interface SelectionTrace {
+  /** Area code the candidates were restricted to, or −1 for any area. */
+  area: number;
+  /** False when the pick came from the second pass, which ignores eligibility. */
+  eligibilityApplied: boolean;
+  /** Information and index of the candidate ranked just above the pick (Infinity and −1 when it was the best). */
+  aboveInformation: number;
+  aboveIndex: number;
+}
+
 interface Filter {
   /** Area code the item must belong to, or −1 for any area. */
   area: number;
-  /** Exposure ceiling; Infinity disables it. */
-  ceiling: number;
+  /** Eligibility probabilities per item, or null when every item is eligible. */
+  probabilities: ArrayLike<number> | null;
+  /** Exam seed of the eligibility draws. */
+  seed: number;
 }
 
-function isEligible(bank: ItemBankSnapshot, i: number, rates: ArrayLike<number> | null, ceiling: number): boolean {
-  return bank.enabled[i] === 1 && administeredMask[i] === 0 && !(rates !== null && rates[i] >= ceiling);
+/** The eligibility rule of `SelectionOptions.eligibility`; an item at probability ≥ 1 costs one comparison, no draw. */
+export function isIneligible(probabilities: ArrayLike<number>, seed: number, i: number): boolean {
+  return probabilities[i] < 1 && !(exposureDraw(seed, i) < probabilities[i]);
+}
+
+function isCandidate(bank: ItemBankSnapshot, i: number, filter: Filter): boolean {
+  const { probabilities } = filter;
+  return bank.enabled[i] === 1 && administeredMask[i] === 0 && !(probabilities !== null && isIneligible(probabilities, filter.seed, i));
 }
 
 /**
@@ -66,12 +87,11 @@ function rankByInformation(
   bank: ItemBankSnapshot,
   theta: number,
   scalingConstant: number,
-  rates: ArrayLike<number> | null,
   filter: Filter,
   limit: number,
 ): number {
   const { a, b, c, d, enabled, area } = bank;
-  const { ceiling } = filter;
+  const { probabilities, seed } = filter;
   const requiredArea = filter.area;
   const mask = administeredMask;
   const indices = candidateIndex;
@@ -81,7 +101,6 @@ function rankByInformation(
   for (let i = 0; i < bank.size; i++) {
     if (enabled[i] === 0 || mask[i] !== 0) continue;
     if (requiredArea >= 0 && area[i] !== requiredArea) continue;
-    if (rates !== null && rates[i] >= ceiling) continue;
 
     const slope = scalingConstant * a[i];
     const z = slope * (theta - b[i]);
@@ -95,6 +114,8 @@ function rankByInformation(
       const expLowerBound = 1 + x * (1 + x * (0.5 + x * (1 / 6 + x * (1 / 24))));
       if (slopeSquared <= worstKept * expLowerBound) continue;
     }
+    // After the pruning, so that most items never get this far; before exp(), which ineligible items do not need.
+    if (probabilities !== null && isIneligible(probabilities, seed, i)) continue;
 
     // 4PL information (see model.information), inlined to keep this loop call- and allocation-free.
     const e = fastExp(-z);
@@ -131,30 +152,30 @@ function underTargetArea(
   bank: ItemBankSnapshot,
   targets: ArrayLike<number>,
   administered: ArrayLike<number>,
-  rates: ArrayLike<number> | null,
-  ceiling: number,
+  filter: Filter,
 ): number {
   const areaCount = bank.areas.length;
   if (areaAdministered.length < areaCount) {
     areaAdministered = new Int32Array(areaCount);
-    areaEligible = new Int32Array(areaCount);
+    areaHasCandidate = new Uint8Array(areaCount);
   }
   areaAdministered.fill(0, 0, areaCount);
-  areaEligible.fill(0, 0, areaCount);
+  areaHasCandidate.fill(0, 0, areaCount);
   for (let k = 0; k < administered.length; k++) {
     const code = bank.area[administered[k]];
     if (code !== NO_AREA) areaAdministered[code]++;
   }
   for (let i = 0; i < bank.size; i++) {
     const code = bank.area[i];
-    if (code !== NO_AREA && isEligible(bank, i, rates, ceiling)) areaEligible[code]++;
+    // Only whether an area has an eligible item matters: once it has one, its other items need no eligibility draw.
+    if (code !== NO_AREA && areaHasCandidate[code] === 0 && isCandidate(bank, i, filter)) areaHasCandidate[code] = 1;
   }
   const total = administered.length;
   let chosen = -1;
   let largestDeficit = -Infinity;
   for (let code = 0; code < areaCount && code < targets.length; code++) {
     const target = targets[code];
-    if (!(target > 0) || areaEligible[code] === 0) continue;
+    if (!(target > 0) || areaHasCandidate[code] === 0) continue;
     const deficit = target - (total > 0 ? areaAdministered[code] / total : 0);
     if (deficit > largestDeficit) {
       largestDeficit = deficit;
@@ -164,51 +185,31 @@ function underTargetArea(
   return chosen;
 }
 
-function chooseFromRanking(
-  bank: ItemBankSnapshot,
-  count: number,
-  randomesque: number,
-  random: RandomSource,
-  useSympsonHetter: boolean,
-): number {
+/** The randomesque pick among the `count` ranked candidates (the best one when randomesque is 1). */
+function chooseFromRanking(count: number, randomesque: number, random: RandomSource, trace: SelectionTrace | null): number {
   const pool = Math.min(randomesque, count);
-  const first = pool > 1 ? Math.min(pool - 1, Math.floor(random() * pool)) : 0;
-  const exposureControl = bank.exposureControl;
-  if (!useSympsonHetter || exposureControl === null) return candidateIndex[first];
-
-  // Sympson–Hetter: the randomesque pick first, then the rest by decreasing information;
-  // each candidate is administered with probability K_i. If all are rejected, take the best.
-  for (let rank = -1; rank < count; rank++) {
-    if (rank === first) continue;
-    const item = candidateIndex[rank === -1 ? first : rank];
-    const k = exposureControl[item];
-    if (k >= 1 || random() < k) return item;
+  const position = pool > 1 ? Math.min(pool - 1, Math.floor(random() * pool)) : 0;
+  if (trace !== null) {
+    trace.aboveInformation = position > 0 ? candidateInformation[position - 1] : Infinity;
+    trace.aboveIndex = position > 0 ? candidateIndex[position - 1] : -1;
   }
-  return candidateIndex[0];
+  return candidateIndex[position];
 }
 
 /**
- * Next item by maximum Fisher information at θ among eligible items (enabled, not administered,
- * allowed by content balancing and the exposure ceiling), with optional randomesque and
- * Sympson–Hetter exposure control. Returns the item index, or −1 when nothing is eligible.
+ * Next item by maximum Fisher information at θ among eligible items (enabled, not administered, allowed by
+ * content balancing and exposure control), with optional randomesque. Returns the item index, or −1 when nothing
+ * is left. `trace`, when given, receives how the pick was made (Sympson–Hetter calibration needs it).
  */
-export function selectNextItem(bank: ItemBankSnapshot, theta: number, options: SelectionOptions): number {
+export function selectNextItem(bank: ItemBankSnapshot, theta: number, options: SelectionOptions, trace: SelectionTrace | null = null): number {
   if (!Number.isFinite(theta)) throw new RangeError(`theta must be finite, got ${theta}`);
   const randomesque = options.randomesque ?? 1;
   if (!Number.isInteger(randomesque) || randomesque < 1 || randomesque > MAX_RANDOMESQUE) {
     throw new RangeError(`randomesque must be an integer in [1, ${MAX_RANDOMESQUE}]`);
   }
   const scalingConstant = options.scalingConstant ?? bank.scalingConstant;
-  const useSympsonHetter = options.sympsonHetter !== false && bank.exposureControl !== null;
   const random = options.random ?? unseededFallback;
-  const rates = options.exposureRates ?? null;
-  const maxExposure = options.maxExposure;
-  const hasCeiling = rates !== null && maxExposure !== undefined && maxExposure !== null;
-  const limit = useSympsonHetter ? Math.max(randomesque, SYMPSON_HETTER_CANDIDATES) : randomesque;
-  if (candidateIndex.length < limit) {
-    candidateIndex = new Int32Array(limit);
-    candidateInformation = new Float64Array(limit);
-  }
+  const eligibility = options.eligibility ?? null;
 
   if (administeredMask.length < bank.size) administeredMask = new Uint8Array(bank.size);
   const administered = options.administered;
@@ -221,15 +222,21 @@ export function selectNextItem(bank: ItemBankSnapshot, theta: number, options: S
     administeredMask[index] = 1;
   }
   try {
-    // The exposure ceiling is relaxed only when it would leave nothing to administer.
-    for (let pass = hasCeiling ? 0 : 1; pass < 2; pass++) {
-      const ceiling = pass === 0 ? (maxExposure as number) : Infinity;
-      let area = -1;
-      if (options.contentTargets) {
-        area = underTargetArea(bank, options.contentTargets, administered, rates, ceiling);
+    // Eligibility is ignored only when it would leave nothing to administer.
+    for (let pass = eligibility !== null ? 0 : 1; pass < 2; pass++) {
+      const filter: Filter = {
+        area: -1,
+        probabilities: pass === 0 && eligibility !== null ? eligibility.probabilities : null,
+        seed: eligibility === null ? 0 : eligibility.seed,
+      };
+      if (options.contentTargets) filter.area = underTargetArea(bank, options.contentTargets, administered, filter);
+      const count = rankByInformation(bank, theta, scalingConstant, filter, randomesque);
+      if (count === 0) continue;
+      if (trace !== null) {
+        trace.area = filter.area;
+        trace.eligibilityApplied = filter.probabilities !== null;
       }
-      const count = rankByInformation(bank, theta, scalingConstant, rates, { area, ceiling }, limit);
-      if (count > 0) return chooseFromRanking(bank, count, randomesque, random, useSympsonHetter);
+      return chooseFromRanking(count, randomesque, random, trace);
     }
     return -1;
   } finally {

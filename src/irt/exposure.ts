@@ -1,0 +1,276 @@
+/**
+ * Item exposure control: keeping any one item from appearing in too many exams. Both methods work through per-exam
+ * item eligibility (`SelectionOptions.eligibility`), decided by a draw fixed per (exam seed, item):
+ * - item eligibility (van der Linden & Veldkamp 2004): probabilities recomputed from the bank's live exposure counts;
+ * - Sympson–Hetter (1985): one K per item, calibrated by simulation before use and stored with the bank.
+ * `testOverlapRate` (Chen, Ankenmann & Spray 2003) measures what the exams of a bank have in common.
+ */
+import type { ItemBankSnapshot } from './bank-snapshot.js';
+import type { ExamConfig } from './exam-config.js';
+import { stepWithEligibility, type ExamHistoryEntry } from './exam.js';
+import { information, probability } from './model.js';
+import { MAX_SEED, createRng, stepSeed, type RandomSource } from './rng.js';
+import { isIneligible, type SelectionTrace } from './selection.js';
+
+export { exposureDraw } from './rng.js';
+
+/** Exposure counts of one bank, per item index, as the service keeps them. */
+export interface ExposureCounts {
+  /** Exams started on the bank. */
+  exams: number;
+  /** `administrations[i]`: exams in which item i was administered. */
+  administrations: ArrayLike<number>;
+  /** `eligible[i]`: exams in which item i was eligible, counted when each exam starts (`markEligible`). */
+  eligible: ArrayLike<number>;
+}
+
+/**
+ * Item-eligibility control (van der Linden & Veldkamp 2004): the probability that each item is eligible for the next
+ * exam, such that P(eligible) · P(administered | eligible) ≤ maxExposure, with P(administered | eligible) estimated
+ * as administrations / eligible:
+ *
+ *   P(eligible_i) = min(1, maxExposure · eligible_i / administrations_i), and 1 for an item never administered,
+ *
+ * and 0 while the item's observed rate (administrations / exams) is at or over maxExposure. The conditional
+ * probabilities alone reach the target only over thousands of exams (simulated, 1,000 exams at target 0.25: highest
+ * rate 0.272; 0.294 with counts 20 exams late, and higher where many exams start before any count exists), because
+ * the first exams run uncontrolled and bias P(administered | eligible) for long; the ceiling on the observed rate
+ * bounds that overshoot to what the counts do not yet show. The probabilities are not gated the other way (1 while
+ * the rate is under the target): that reopens an item fully as soon as its rate dips, and puts a floor under it.
+ * Writes into `out` when given (length = bank size).
+ */
+export function eligibilityProbabilities(counts: ExposureCounts, maxExposure: number, out?: Float64Array): Float64Array {
+  if (!(maxExposure > 0 && maxExposure <= 1)) throw new RangeError(`maxExposure must be in (0, 1], got ${maxExposure}`);
+  const size = counts.administrations.length;
+  if (counts.eligible.length !== size) {
+    throw new RangeError(`got ${size} administration counts but ${counts.eligible.length} eligibility counts`);
+  }
+  const probabilities = out ?? new Float64Array(size);
+  if (probabilities.length !== size) throw new RangeError(`out has length ${probabilities.length}, expected ${size}`);
+  for (let i = 0; i < size; i++) {
+    const administered = counts.administrations[i];
+    if (administered === 0) probabilities[i] = 1;
+    else if (administered >= maxExposure * counts.exams) probabilities[i] = 0; // observed rate at or over the target
+    else probabilities[i] = Math.min(1, (maxExposure * counts.eligible[i]) / administered);
+  }
+  return probabilities;
+}
+
+/**
+ * Which items are eligible in the exam with this seed: `out[i] = 1` when `probabilities[i] ≥ 1` or
+ * `exposureDraw(seed, i) < probabilities[i]`, else 0 — the rule selection applies. The service calls it once per
+ * exam start to count `eligible`.
+ */
+export function markEligible(probabilities: ArrayLike<number>, seed: number, out: Uint8Array): Uint8Array {
+  if (out.length !== probabilities.length) throw new RangeError(`out has length ${out.length}, expected ${probabilities.length}`);
+  for (let i = 0; i < probabilities.length; i++) out[i] = isIneligible(probabilities, seed, i) ? 0 : 1;
+  return out;
+}
+
+/**
+ * Test-overlap rate (Chen, Ankenmann & Spray 2003): the expected share of items two exams have in common,
+ * T = n·S²(r)/L + L/n from the exposure rates r of the n items, L = Σ r_i (the mean test length), S² their
+ * population variance; 0 when L = 0. Since S² = Σr²/n − (L/n)², T = Σr²/L: the same whether items never
+ * given (r = 0) are included or not.
+ */
+export function testOverlapRate(rates: ArrayLike<number>): number {
+  let length = 0;
+  let sumOfSquares = 0;
+  for (let i = 0; i < rates.length; i++) {
+    length += rates[i];
+    sumOfSquares += rates[i] * rates[i];
+  }
+  return length > 0 ? sumOfSquares / length : 0;
+}
+
+export interface SympsonHetterOptions {
+  /** Exposure rate r no item should exceed, in (0, 1]. */
+  targetRate: number;
+  /** Simulated candidates per iteration. */
+  simulees: number;
+  /** Number of the last iteration to run (a resumed run keeps the same value). */
+  maxIterations: number;
+  /** Converged once the largest administration rate is ≤ targetRate + tolerance. Default 0.01. */
+  tolerance?: number;
+  /** Seed (uint32) of the simulation: iteration n's candidates depend only on (seed, n). */
+  seed: number;
+  /** K to start from, one per item in (0, 1]; default 1 everywhere. With `firstIteration`, resumes a run. */
+  initialK?: ArrayLike<number>;
+  /** Number of the first iteration to run. Default 1. */
+  firstIteration?: number;
+}
+
+export interface SympsonHetterProgress {
+  iteration: number;
+  /** Candidates simulated so far in this iteration. */
+  simulated: number;
+  simulees: number;
+  /** Set when an iteration ends: the K the next iteration would start from (or the final K), a copy. */
+  k?: Float64Array;
+  /** Set when an iteration ends: the largest administration rate in it. */
+  maxExposure?: number;
+  /** Set when an iteration ends: maxExposure ≤ targetRate + tolerance. */
+  converged?: boolean;
+}
+
+export interface SympsonHetterResult {
+  /** Final K per item, each in (0, 1]: the K that converged, or else the update after the last iteration. */
+  k: Float64Array;
+  /** Number of the last iteration run. */
+  iterations: number;
+  /** Largest administration rate in the last iteration. */
+  maxExposure: number;
+  converged: boolean;
+}
+
+export const DEFAULT_SYMPSON_HETTER_TOLERANCE = 0.01;
+/** Candidates between two progress reports, so that the service can run a calibration in slices. */
+export const SYMPSON_HETTER_PROGRESS_EVERY = 25;
+/** Offsets a candidate's seed for its answers, keeping them apart from the selection's randomness. */
+const ANSWER_STREAM = 0x5bd1e995;
+
+/** Selections and administrations of one iteration, and what the current candidate's exam has considered. */
+interface Tally {
+  selections: Uint32Array;
+  administrations: Uint32Array;
+  /** 1 for items already considered in this exam: each is selected at most once per exam. */
+  considered: Uint8Array;
+  consideredItems: number[];
+}
+
+/**
+ * Sympson–Hetter calibration (Sympson & Hetter 1985), the classical iterative simulation. Each iteration runs
+ * `simulees` candidates, true θ ~ the config's prior, through the exam loop of `nextStep` under the current K (same
+ * estimator, stopping rules, content balancing and randomesque; answers drawn from the model). At each selection the
+ * ranked candidates are walked from the pick's slot: each one considered counts as selected, and is administered
+ * when `exposureDraw(candidateSeed, i) < K_i`, else the next is considered; the draw is fixed per exam, so an item
+ * rejected once stays out of that exam. Then P(S_i) = selections / simulees and K_i = 1 if P(S_i) ≤ targetRate,
+ * else targetRate / P(S_i), so that P(A_i) = K_i · P(S_i) ≤ targetRate.
+ *
+ * Yields progress every SYMPSON_HETTER_PROGRESS_EVERY candidates and, with K, at the end of each iteration; stops
+ * once the largest administration rate is ≤ targetRate + tolerance, or after iteration `maxIterations`. The
+ * config's own exposure settings are ignored: the simulated exams use K.
+ */
+export function* sympsonHetterCalibration(
+  bank: ItemBankSnapshot,
+  config: ExamConfig,
+  options: SympsonHetterOptions,
+): Generator<SympsonHetterProgress, SympsonHetterResult> {
+  const { targetRate, simulees, maxIterations, seed } = options;
+  const tolerance = options.tolerance ?? DEFAULT_SYMPSON_HETTER_TOLERANCE;
+  const firstIteration = options.firstIteration ?? 1;
+  if (!(targetRate > 0 && targetRate <= 1)) throw new RangeError(`targetRate must be in (0, 1], got ${targetRate}`);
+  if (!Number.isInteger(simulees) || simulees < 1) throw new RangeError(`simulees must be a positive integer, got ${simulees}`);
+  if (!Number.isInteger(maxIterations) || maxIterations < 1) {
+    throw new RangeError(`maxIterations must be a positive integer, got ${maxIterations}`);
+  }
+  if (!(tolerance >= 0 && Number.isFinite(tolerance))) throw new RangeError(`tolerance must be a finite number ≥ 0, got ${tolerance}`);
+  if (!Number.isInteger(seed) || seed < 0 || seed > MAX_SEED) throw new RangeError(`seed must be a 32-bit unsigned integer, got ${seed}`);
+  if (!Number.isInteger(firstIteration) || firstIteration < 1 || firstIteration > maxIterations) {
+    throw new RangeError(`firstIteration must be an integer in [1, maxIterations], got ${firstIteration}`);
+  }
+  const k = new Float64Array(bank.size).fill(1);
+  if (options.initialK !== undefined) {
+    const { initialK } = options;
+    if (initialK.length !== bank.size) throw new RangeError(`initialK has length ${initialK.length}, expected ${bank.size}`);
+    for (let i = 0; i < bank.size; i++) {
+      if (!(initialK[i] > 0 && initialK[i] <= 1)) throw new RangeError(`initialK[${i}] must be in (0, 1], got ${initialK[i]}`);
+      k[i] = initialK[i];
+    }
+  }
+
+  const tally: Tally = {
+    selections: new Uint32Array(bank.size),
+    administrations: new Uint32Array(bank.size),
+    considered: new Uint8Array(bank.size),
+    consideredItems: [],
+  };
+  for (let iteration = firstIteration; ; iteration++) {
+    tally.selections.fill(0);
+    tally.administrations.fill(0);
+    const random = createRng(stepSeed(seed, iteration));
+    for (let simulated = 1; simulated <= simulees; simulated++) {
+      const theta = config.prior.mean + config.prior.sd * standardNormal(random);
+      const candidateSeed = Math.floor(random() * (MAX_SEED + 1));
+      simulateExam(bank, config, k, theta, candidateSeed, tally);
+      if (simulated % SYMPSON_HETTER_PROGRESS_EVERY === 0 && simulated < simulees) yield { iteration, simulated, simulees };
+    }
+
+    let mostAdministered = 0;
+    for (let i = 0; i < bank.size; i++) mostAdministered = Math.max(mostAdministered, tally.administrations[i]);
+    const maxExposure = mostAdministered / simulees;
+    const converged = maxExposure <= targetRate + tolerance;
+    // K that met the target are kept as tested; otherwise this iteration's selections give the next K.
+    if (!converged) {
+      for (let i = 0; i < bank.size; i++) {
+        const selected = tally.selections[i] / simulees;
+        k[i] = selected <= targetRate ? 1 : targetRate / selected;
+      }
+    }
+    yield { iteration, simulated: simulees, simulees, k: k.slice(), maxExposure, converged };
+    if (converged || iteration >= maxIterations) return { k, iterations: iteration, maxExposure, converged };
+  }
+}
+
+/** One simulated exam under K, counted into `tally`. */
+function simulateExam(bank: ItemBankSnapshot, config: ExamConfig, k: Float64Array, theta: number, seed: number, tally: Tally): void {
+  const scalingConstant = config.scalingConstant ?? bank.scalingConstant;
+  const answers = createRng(seed ^ ANSWER_STREAM);
+  const history: ExamHistoryEntry[] = [];
+  const trace: SelectionTrace = { area: -1, eligibilityApplied: false, aboveInformation: Infinity, aboveIndex: -1 };
+  for (;;) {
+    const step = stepWithEligibility(config, bank, history, seed, k, [], trace);
+    if (step.nextItemIndex === null) break;
+    const item = step.nextItemIndex;
+    if (trace.eligibilityApplied) countPassedOver(bank, k, seed, step.theta, scalingConstant, item, trace, tally);
+    consider(item, tally);
+    tally.administrations[item]++;
+    const correct = answers() < probability(theta, parametersOf(bank, item), scalingConstant);
+    history.push({ itemIndex: item, correct });
+  }
+  for (const item of tally.consideredItems) tally.considered[item] = 0;
+  tally.consideredItems.length = 0;
+}
+
+/**
+ * The items considered and rejected before `pick`: ineligible candidates (same area filter, not yet considered in
+ * this exam) ranked between the pick and the candidate just above it, in selection's order (information
+ * descending, lower index first). Each would have been picked had it been eligible.
+ */
+function countPassedOver(
+  bank: ItemBankSnapshot,
+  k: Float64Array,
+  seed: number,
+  theta: number,
+  scalingConstant: number,
+  pick: number,
+  trace: SelectionTrace,
+  tally: Tally,
+): void {
+  const pickInformation = information(theta, parametersOf(bank, pick), scalingConstant);
+  const { aboveInformation, aboveIndex } = trace;
+  for (let i = 0; i < bank.size; i++) {
+    if (tally.considered[i] === 1 || bank.enabled[i] === 0 || !isIneligible(k, seed, i)) continue;
+    if (trace.area >= 0 && bank.area[i] !== trace.area) continue;
+    const info = information(theta, parametersOf(bank, i), scalingConstant);
+    const belowAbove = info < aboveInformation || (info === aboveInformation && i > aboveIndex);
+    const abovePick = info > pickInformation || (info === pickInformation && i < pick);
+    if (belowAbove && abovePick) consider(i, tally);
+  }
+}
+
+function consider(item: number, tally: Tally): void {
+  tally.considered[item] = 1;
+  tally.consideredItems.push(item);
+  tally.selections[item]++;
+}
+
+function parametersOf(bank: ItemBankSnapshot, i: number) {
+  return { a: bank.a[i], b: bank.b[i], c: bank.c[i], d: bank.d[i] };
+}
+
+/** Box–Muller. */
+function standardNormal(random: RandomSource): number {
+  const u = 1 - random(); // (0, 1]: the log stays finite
+  return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * random());
+}
