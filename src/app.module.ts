@@ -4,6 +4,7 @@ import { AdminModule } from './admin/admin.module.js';
 import { ClientsModule } from './clients/clients.module.js';
 import { AppConfigModule } from './config/config.module.js';
 import { type Environment, loadEnvironment } from './config/environment.js';
+import { ExposureModule } from './exposure/exposure.module.js';
 import { HealthModule } from './health/health.module.js';
 import { ItemBanksModule } from './item-banks/item-banks.module.js';
 import { MetricsModule } from './metrics/metrics.module.js';
@@ -28,6 +29,7 @@ export class AppModule {
         SessionsModule,
         ItemBanksModule,
         TestDefinitionsModule,
+        ExposureModule,
         AdaptiveExamModule,
         AdminModule,
       ],

@@ -175,7 +175,7 @@ describe('Item banks (e2e)', () => {
       await request(server).patch('/v1/items/zzz').set(ADMIN).send({ a: 1 }).expect(400);
     });
 
-    it('should show the edited item on this instance at once and on another within the version check', async () => {
+    it('should show the edited item to new exams on this instance at once and on another within the version check, and not to running ones', async () => {
       const other = await startApp();
       try {
         const bank = await newBank();
@@ -187,16 +187,22 @@ describe('Item banks (e2e)', () => {
         expect(before.body.item.stem).toBe(item.stem);
 
         await request(server).patch(`/v1/items/${item.id}`).set(ADMIN).send({ stem: 'Edited stem' }).expect(200);
-        const here = await request(server).get(`/v1/exams/${examId}`).set(bearer(token)).expect(200);
+        // A new exam opens with the same (most informative) item, edited, here at once.
+        const here = await startExam(server, { bankId: bank.id, candidateId: 'edit-2' }).expect(201);
         expect(here.body.item).toEqual({ id: item.id, stem: 'Edited stem', options: expect.any(Array) });
         // The other instance checks the bank's version once a second.
         const deadline = Date.now() + 2 * VERSION_CHECK_MS;
         let there = before;
         while (there.body.item.stem !== 'Edited stem' && Date.now() < deadline) {
           await new Promise((resolve) => setTimeout(resolve, 50));
-          there = await request(appServer(other)).get(`/v1/exams/${examId}`).set(bearer(token)).expect(200);
+          there = await startExam(appServer(other), { bankId: bank.id, candidateId: 'edit-3' }).expect(201);
         }
         expect(there.body.item).toEqual({ id: item.id, stem: 'Edited stem', options: expect.any(Array) });
+        // The exam that was running keeps the item as it started with it, on both instances.
+        for (const instance of [server, appServer(other)]) {
+          const running = await request(instance).get(`/v1/exams/${examId}`).set(bearer(token)).expect(200);
+          expect(running.body.item).toEqual({ id: item.id, stem: item.stem, options: expect.any(Array) });
+        }
       } finally {
         await other.close();
       }

@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { ExposureModule } from '../exposure/exposure.module.js';
 import { ItemBanksModule } from '../item-banks/item-banks.module.js';
 import { SessionsModule } from '../sessions/sessions.module.js';
 import { TestDefinitionsModule } from '../test-definitions/test-definitions.module.js';
@@ -13,7 +14,7 @@ import { ScoringService } from './scoring.service.js';
 
 /** Adaptive exams (launch, answer, finish, result, revocation) and stateless scoring. */
 @Module({
-  imports: [SessionsModule, ItemBanksModule, TestDefinitionsModule],
+  imports: [SessionsModule, ItemBanksModule, TestDefinitionsModule, ExposureModule],
   controllers: [ExamsController, CandidateLaunchesController, ScoringController],
   providers: [ExamAccess, ExamLauncher, ExamsService, LaunchesRepository, ScoringService],
   exports: [ExamAccess],

@@ -19,7 +19,7 @@ const KNOWN_EXAMS = 10_000;
 export const KNOWN_EXAMS_BYTES = 32 * 1024 * 1024;
 /** An exam's ids, hashes and dates, on top of its config's JSON (two bytes a character, as V8 may hold it). */
 const EXAM_OVERHEAD_BYTES = 600;
-const sizeOfExam = (exam: OpenExam) => EXAM_OVERHEAD_BYTES + 2 * JSON.stringify(exam.config).length;
+const sizeOfExam = (exam: OpenExam) => EXAM_OVERHEAD_BYTES + 2 * JSON.stringify(exam.config).length + 8 * exam.excludedItems.length;
 
 /** Which exam a request names, and whether its caller may open it. */
 @Injectable()

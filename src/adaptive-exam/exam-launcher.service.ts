@@ -7,13 +7,14 @@ import { ErrorCode } from '../common/errors/error-code.js';
 import { validationFailed } from '../common/http/validation.js';
 import { AppConfig } from '../config/app-config.service.js';
 import { nextStep, randomSeed } from '../irt/index.js';
-import { BankSnapshots } from '../item-banks/bank-snapshots.js';
+import { ExposureCounts } from '../exposure/exposure-counts.service.js';
+import { type BankSnapshot, BankSnapshots } from '../item-banks/bank-snapshots.js';
 import { MetricsService } from '../metrics/metrics.service.js';
 import { ExamSessionRepository } from '../sessions/exam-session.repository.js';
 import { HotStateStore } from '../sessions/hot-state.store.js';
 import { TestDefinitionsService } from '../test-definitions/test-definitions.service.js';
 import type { CreateLaunchDto, ExamConfigDto, StartExamDto } from './dto/exam.dto.js';
-import type { LaunchView, StartedExamView } from './dto/exam.views.js';
+import type { LaunchView, SeenItemsView, StartedExamView } from './dto/exam.views.js';
 import { ExamAccess } from './exam-access.service.js';
 import { feedbackFor } from './feedback.js';
 import { LaunchesRepository } from './launches.repository.js';
@@ -48,6 +49,7 @@ export class ExamLauncher {
     private readonly banks: BankSnapshots,
     private readonly definitions: TestDefinitionsService,
     private readonly launches: LaunchesRepository,
+    private readonly exposure: ExposureCounts,
     private readonly metrics: MetricsService,
     config: AppConfig,
   ) {
@@ -70,8 +72,14 @@ export class ExamLauncher {
     if (!bank) throw new ApiException(ErrorCode.NOT_FOUND, 'Item bank not found');
     const config = await this.configOf(plan, bank.engine.areas, lastProficiency);
     const seed = randomSeed();
-    const { theta, se, nextItemIndex: currentItem } = nextStep(config, bank.engine, [], seed);
-    if (currentItem === null) throw new ApiException(ErrorCode.CONFLICT, 'The item bank has no enabled items to administer');
+    const excludedItems = config.excludeSeenItems ? await this.sessions.seenItems(plan.clientId, plan.candidateId, plan.bankId) : [];
+    const size = bank.engine.size;
+    const eligibility = config.selection.maxExposure === undefined ? null : this.exposure.eligibility(plan.bankId, size, config.selection.maxExposure);
+    const { theta, se, nextItemIndex: currentItem } = nextStep(config, bank.engine, [], seed, { eligibility, excluded: excludedItems });
+    if (currentItem === null) {
+      const why = excludedItems.length > 0 ? 'no enabled item this candidate has not seen' : 'no enabled items to administer';
+      throw new ApiException(ErrorCode.CONFLICT, `The item bank has ${why}`);
+    }
 
     const token = generateToken();
     const exam = {
@@ -84,10 +92,13 @@ export class ExamLauncher {
       seed,
       testDefinitionId: plan.definition?.id ?? null,
       testDefinitionRevision: plan.definition?.revision ?? null,
+      bankVersion: bank.version,
+      excludedItems,
     };
     const created = await this.sessions.create({ ...exam, theta, se, currentItem }, plan.launchId);
     if (!created) throw (await this.launchIsExpired(plan.launchId!)) ? tokenExpired() : tokenUsed();
     this.access.remember(exam);
+    this.exposure.examStarted(plan.bankId, size, currentItem, eligibility && this.exposure.eligibleItems(eligibility, seed));
     await this.hotState.put(exam.id, { version: 0, theta, se, currentItem, history: [] });
     this.metrics.examStarted();
     return {
@@ -98,6 +109,7 @@ export class ExamLauncher {
       answered: 0,
       ...feedbackFor(config, { theta, se }),
       expiresAt: new Date(created.lastActivityAt.getTime() + this.ttlMs),
+      ...(config.excludeSeenItems ? { seenItems: seenItemsView(bank, excludedItems, config.maxItems) } : {}),
     };
   }
 
@@ -159,4 +171,14 @@ export class ExamLauncher {
     const launch = await this.launches.find(launchId);
     return !!launch && !launch.usedAt && launch.expiresAt.getTime() <= Date.now();
   }
+}
+
+/** How many items excludeSeenItems left out, and whether the rest can fill the exam. */
+function seenItemsView(bank: BankSnapshot, excluded: readonly number[], maxItems: number): SeenItemsView {
+  const left = new Set(excluded);
+  let remaining = 0;
+  for (let ordinal = 0; ordinal < bank.engine.size; ordinal++) {
+    if (bank.engine.enabled[ordinal] === 1 && !left.has(ordinal)) remaining++;
+  }
+  return { excluded: excluded.length, remaining, enough: remaining >= maxItems };
 }

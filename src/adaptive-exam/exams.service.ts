@@ -5,6 +5,7 @@ import { ErrorCode } from '../common/errors/error-code.js';
 import { validationFailed } from '../common/http/validation.js';
 import { AppConfig } from '../config/app-config.service.js';
 import { nextStep } from '../irt/index.js';
+import { ExposureCounts } from '../exposure/exposure-counts.service.js';
 import { type BankSnapshot, BankSnapshots } from '../item-banks/bank-snapshots.js';
 import type { CandidateItemView } from '../item-banks/dto/item-bank.views.js';
 import { MetricsService } from '../metrics/metrics.service.js';
@@ -38,6 +39,7 @@ export class ExamsService {
     private readonly expiry: SessionExpiryService,
     private readonly hotState: HotStateStore,
     private readonly banks: BankSnapshots,
+    private readonly exposure: ExposureCounts,
     private readonly metrics: MetricsService,
     config: AppConfig,
   ) {
@@ -133,10 +135,15 @@ export class ExamsService {
       throw REJECTIONS[decision.reason]();
     }
     const history = [...state.history, { itemIndex: decision.ordinal, correct: decision.correct }];
-    const step = nextStep(exam.config, bank.engine, history, exam.seed);
+    const { maxExposure } = exam.config.selection;
+    const size = bank.engine.size;
+    const eligibility = maxExposure === undefined ? null : this.exposure.eligibility(exam.bankId, size, maxExposure);
+    const step = nextStep(exam.config, bank.engine, history, exam.seed, { eligibility, excluded: exam.excludedItems });
     const { theta, se, done, stopReason } = step;
-    const answer = { ...submitted, expectedVersion: state.version, correct: decision.correct, theta, se, nextItem: step.nextItemIndex, stopReason: stopReason ?? null };
+    const itemVersion = bank.itemVersions[decision.ordinal];
+    const answer = { ...submitted, expectedVersion: state.version, correct: decision.correct, itemVersion, theta, se, nextItem: step.nextItemIndex, stopReason: stopReason ?? null };
     if (!(await submission.recordAnswer(answer, history))) return STALE;
+    if (step.nextItemIndex !== null) this.exposure.administered(exam.bankId, size, step.nextItemIndex);
     this.metrics.answerAccepted(done);
     const item = step.nextItemIndex === null ? null : itemAt(bank, step.nextItemIndex);
     return answerView(exam, { answered: history.length, done, item, theta, se, stopReason: stopReason ?? null });
@@ -158,8 +165,9 @@ export class ExamsService {
     return answerView(exam, { answered: source.seq, done, item, theta: source.thetaAfter, se: source.seAfter, stopReason: done ? source.stopReason : null });
   }
 
+  /** The bank as the exam started on it: the item versions current then. */
   private async requireBank(exam: OpenExam): Promise<BankSnapshot> {
-    const bank = await this.banks.get(exam.bankId);
+    const bank = await this.banks.forExam(exam.bankId, exam.bankVersion);
     if (!bank) throw new Error(`Bank ${exam.bankId} of exam ${exam.id} is missing`);
     return bank;
   }

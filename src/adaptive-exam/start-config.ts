@@ -5,6 +5,8 @@ import { type ExamConfigDto, type FeedbackMode, LAST_PROFICIENCY } from './dto/e
 /** An exam's config as stored with it: the engine's, and what the candidate is shown. */
 export interface LaunchConfig extends ExamConfig {
   feedback: FeedbackMode;
+  /** Items the candidate answered in earlier exams on the bank are never selected (set only when asked for). */
+  excludeSeenItems?: boolean;
 }
 
 export const DEFAULT_FEEDBACK: FeedbackMode = 'progress';
@@ -35,9 +37,10 @@ export function assertValidConfigInput(input: ExamConfigDto, bankAreas: readonly
 }
 
 function resolveInput(input: ExamConfigDto | undefined): LaunchConfig {
-  const { startTheta, feedback, ...rest } = input ?? {};
+  const { startTheta, feedback, excludeSeenItems, ...rest } = input ?? {};
   const config: LaunchConfig = { ...resolveExamConfig(rest as ExamConfigInput), feedback: feedback ?? DEFAULT_FEEDBACK };
   if (typeof startTheta === 'number') config.startTheta = startTheta;
+  if (excludeSeenItems) config.excludeSeenItems = true;
   return config;
 }
 

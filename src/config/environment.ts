@@ -97,6 +97,10 @@ export class Environment {
   @IntSetting(0, 24 * 3600 * 1000)
   SESSION_SWEEP_INTERVAL_MS = 60_000;
 
+  /** How often each instance adds its exposure counts to Postgres and reads the fleet's totals back. */
+  @IntSetting(100, 60_000)
+  EXPOSURE_SYNC_MS = 1_000;
+
   @IsIn(LOG_LEVELS)
   LOG_LEVEL: LogLevel = 'info';
 

@@ -1,10 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import { BoundedCache } from '../common/bounded-cache.js';
 import { AppConfig } from '../config/app-config.service.js';
-import { createBankSnapshot, type BankItemInput, type ItemBankSnapshot } from '../irt/index.js';
+import { createBankSnapshot, ItemBankSnapshot, type BankItemInput } from '../irt/index.js';
 import { MetricsService } from '../metrics/metrics.service.js';
 import type { CandidateItemView } from './dto/item-bank.views.js';
-import { ItemBanksRepository, type SnapshotRow } from './item-banks.repository.js';
+import { ItemBanksRepository, type PinnedItemRow, type SnapshotRow } from './item-banks.repository.js';
 
 /**
  * One version of a bank, in process memory: the engine's columns, the keys scoring needs, and the content a
@@ -12,6 +12,7 @@ import { ItemBanksRepository, type SnapshotRow } from './item-banks.repository.j
  */
 export interface BankSnapshot {
   bankId: string;
+  /** The bank version whose item versions this holds (an exam's pinned version, or the current one). */
   version: number;
   engine: ItemBankSnapshot;
   ordinalOf: ReadonlyMap<string, number>;
@@ -19,8 +20,16 @@ export interface BankSnapshot {
   optionKeys: readonly (readonly string[])[];
   /** Per ordinal, what a candidate may see (null for a gap, which is never selectable). */
   content: readonly (CandidateItemView | null)[];
+  /** Per ordinal, the item version held (what a response records). */
+  itemVersions: Int32Array;
   /** Approximate bytes held (typed arrays, strings, maps). */
   bytes: number;
+}
+
+/** A pinned exam's view of its bank, rebuilt when the bank's current version moves (enabled flags and K are current). */
+interface PinnedSnapshot {
+  builtOn: number;
+  snapshot: BankSnapshot;
 }
 
 export interface BankSnapshotStats {
@@ -53,6 +62,8 @@ export class BankSnapshots {
   private readonly versions = new BoundedCache<string, { version: number | null; checkedAt: number }>({ maxEntries: KNOWN_VERSIONS });
   private readonly checking = new Map<string, Promise<number | null>>();
   private readonly loading = new Map<string, Promise<BankSnapshot | null>>();
+  private readonly pinned: BoundedCache<string, PinnedSnapshot>;
+  private readonly pinning = new Map<string, Promise<BankSnapshot>>();
   private loads = 0;
   private loadMs = 0;
 
@@ -63,6 +74,8 @@ export class BankSnapshots {
   ) {
     const maxBytes = config.get('BANK_CACHE_MAX_MB') * 1024 * 1024;
     this.banks = new BoundedCache({ maxEntries: Number.MAX_SAFE_INTEGER, maxBytes, sizeOf: (bank) => bank.bytes });
+    // A pinned view shares its current snapshot's strings and content except for the items changed since.
+    this.pinned = new BoundedCache({ maxEntries: Number.MAX_SAFE_INTEGER, maxBytes: maxBytes / 4, sizeOf: (pin) => pin.snapshot.bytes });
     metrics.setBankSnapshotSource(() => this.stats());
   }
 
@@ -78,6 +91,25 @@ export class BankSnapshots {
     const cached = this.banks.get(bankId);
     if (cached && cached.version >= version) return cached;
     return this.singleFlight(this.loading, bankId, () => this.load(bankId));
+  }
+
+  /**
+   * The bank as an exam that started on `bankVersion` sees it: the item versions current then (parameters, content,
+   * key), with today's enabled flags and Sympson–Hetter K. The current snapshot itself when nothing versioned changed
+   * since. Null when the bank does not exist.
+   */
+  async forExam(bankId: string, bankVersion: number): Promise<BankSnapshot | null> {
+    const current = await this.get(bankId);
+    if (!current || current.version <= bankVersion) return current;
+    const key = `${bankId}@${bankVersion}`;
+    const known = this.pinned.get(key);
+    if (known && known.builtOn === current.version) return known.snapshot;
+    return this.singleFlight(this.pinning, `${key}/${current.version}`, async () => {
+      const rows = await this.repository.loadPinnedRows(bankId, bankVersion);
+      const snapshot = rows.length === 0 ? current : pinSnapshot(current, bankVersion, rows);
+      this.pinned.set(key, { builtOn: current.version, snapshot });
+      return snapshot;
+    });
   }
 
   stats(): BankSnapshotStats {
@@ -131,12 +163,14 @@ function buildSnapshot(bankId: string, rows: SnapshotRow[]): BankSnapshot {
   // Ordinals are dense by construction; a gap (should one ever appear) becomes a disabled placeholder.
   const inputs: BankItemInput[] = Array.from({ length: size }, () => ({ a: 1, b: 0, enabled: false }));
   const correctKeys = new Array<string>(size).fill('');
+  const itemVersions = new Int32Array(size);
   const optionKeys: string[][] = Array.from({ length: size }, () => []);
   const content = new Array<CandidateItemView | null>(size).fill(null);
   const ordinalOf = new Map<string, number>();
   let characters = 0;
   for (const item of items) {
-    inputs[item.ordinal] = { a: item.a, b: item.b, c: item.c, d: item.d, area: item.contentArea, enabled: item.enabled };
+    inputs[item.ordinal] = { a: item.a, b: item.b, c: item.c, d: item.d, area: item.contentArea, enabled: item.enabled, exposureControl: item.exposureK ?? undefined };
+    itemVersions[item.ordinal] = item.itemVersion;
     correctKeys[item.ordinal] = item.correctKey;
     optionKeys[item.ordinal] = item.options.map((option) => option.key);
     content[item.ordinal] = { id: item.id, stem: item.stem, options: item.options.map(({ key, text }) => ({ key, text })) };
@@ -153,6 +187,31 @@ function buildSnapshot(bankId: string, rows: SnapshotRow[]): BankSnapshot {
     correctKeys,
     optionKeys,
     content,
-    bytes: engine.byteLength + 2 * characters + ITEM_OVERHEAD_BYTES * size,
+    itemVersions,
+    bytes: engine.byteLength + itemVersions.byteLength + 2 * characters + ITEM_OVERHEAD_BYTES * size,
   };
+}
+
+/** `current` with the changed items put back as they were at `bankVersion` (copies of the columns they touch). */
+function pinSnapshot(current: BankSnapshot, bankVersion: number, rows: readonly PinnedItemRow[]): BankSnapshot {
+  const { engine } = current;
+  const [a, b, c, d] = [engine.a.slice(), engine.b.slice(), engine.c.slice(), engine.d.slice()];
+  const correctKeys = current.correctKeys.slice();
+  const optionKeys = current.optionKeys.slice();
+  const content = current.content.slice();
+  const itemVersions = current.itemVersions.slice();
+  let characters = 0;
+  for (const row of rows) {
+    const { ordinal } = row;
+    [a[ordinal], b[ordinal], c[ordinal], d[ordinal]] = [row.a, row.b, row.c, row.d];
+    correctKeys[ordinal] = row.correctKey;
+    optionKeys[ordinal] = row.options.map((option) => option.key);
+    content[ordinal] = { id: current.content[ordinal]!.id, stem: row.stem, options: row.options.map(({ key, text }) => ({ key, text })) };
+    itemVersions[ordinal] = row.version;
+    characters += row.stem.length + row.correctKey.length;
+    for (const option of row.options) characters += 2 * option.key.length + option.text.length;
+  }
+  const pinnedEngine = new ItemBankSnapshot(a, b, c, d, engine.enabled, engine.area, engine.areas, engine.exposureControl, engine.scalingConstant);
+  const bytes = 4 * a.byteLength + itemVersions.byteLength + 8 * 3 * engine.size + 2 * characters + ITEM_OVERHEAD_BYTES * rows.length;
+  return { ...current, version: bankVersion, engine: pinnedEngine, correctKeys, optionKeys, content, itemVersions, bytes };
 }

@@ -8,7 +8,7 @@ import { ApiErrors } from '../common/errors/error-body.dto.js';
 import { ErrorCode } from '../common/errors/error-code.js';
 import { uuidParam } from '../common/http/uuid-param.pipe.js';
 import { CreateBankDto, ImportItemsDto, ListItemsQuery, UpdateItemDto } from './dto/item-bank.dto.js';
-import { BankView, CreatedBankView, ImportResultView, ItemPageView, ItemView } from './dto/item-bank.views.js';
+import { BankView, CreatedBankView, ImportResultView, ItemPageView, ItemVersionView, ItemView } from './dto/item-bank.views.js';
 import { ItemBanksService } from './item-banks.service.js';
 
 const { UNAUTHORIZED, FORBIDDEN, NOT_FOUND, PAYLOAD_TOO_LARGE, CONFLICT } = ErrorCode;
@@ -67,9 +67,18 @@ export class ItemBanksController {
     return this.banks.listItems(caller, bankId, query);
   }
 
+  @Get('items/:itemId/versions')
+  @Auth({ key: ['banks:read'] })
+  @ApiOperation({ summary: "Every version of an item's parameters and content, oldest first" })
+  @ApiErrors(UNAUTHORIZED, FORBIDDEN, NOT_FOUND)
+  @ApiOkResponse({ type: ItemVersionView, isArray: true })
+  itemVersions(@Param('itemId', uuidParam('itemId')) itemId: string, @CurrentCaller() caller: Caller): Promise<ItemVersionView[]> {
+    return this.banks.itemVersions(caller, itemId);
+  }
+
   @Patch('items/:itemId')
   @Auth({ key: ['banks:write'] })
-  @ApiOperation({ summary: 'Change an item (enabled: false removes it from selection); bumps the bank version' })
+  @ApiOperation({ summary: 'Change an item (enabled: false removes it from selection); a new parameter or content version leaves running exams on theirs' })
   @ApiErrors(UNAUTHORIZED, FORBIDDEN, NOT_FOUND, CONFLICT)
   @ApiOkResponse({ type: ItemView })
   updateItem(@Param('itemId', uuidParam('itemId')) itemId: string, @CurrentCaller() caller: Caller, @Body() dto: UpdateItemDto): Promise<ItemView> {

@@ -35,6 +35,28 @@ export type ItemPatch = Partial<Pick<Item, 'externalId' | 'stem' | 'correctKey' 
   options?: OptionDto[];
 };
 
+/** The fields an item version holds: changing any of them makes a new version (exams keep theirs). */
+export const VERSIONED_FIELDS = ['stem', 'options', 'correctKey', 'a', 'b', 'c', 'd'] as const;
+
+/** One version of an item as a pinned exam needs it (the items changed since its bank version). */
+export interface PinnedItemRow {
+  ordinal: number;
+  version: number;
+  stem: string;
+  options: OptionDto[];
+  correctKey: string;
+  a: number;
+  b: number;
+  c: number;
+  d: number;
+}
+
+/** One version of an item, as GET /v1/items/:itemId/versions shows it. */
+export interface ItemVersionRow extends Omit<PinnedItemRow, 'ordinal'> {
+  bankVersion: number;
+  createdAt: Date;
+}
+
 /** One item row as a bank snapshot is built from it. */
 export interface SnapshotRow {
   version: number;
@@ -49,6 +71,10 @@ export interface SnapshotRow {
   d: number;
   contentArea: string | null;
   enabled: boolean;
+  /** The item's current version. */
+  itemVersion: number;
+  /** Sympson–Hetter K, null when never computed. */
+  exposureK: number | null;
 }
 
 export type InsertItemsResult =
@@ -118,6 +144,12 @@ export class ItemBanksRepository {
         'UPDATE item_bank SET version = version + 1, updated_at = now() WHERE id = $1 RETURNING version',
         [bankId],
       );
+      // Each new item's version 1, introduced by this bank version.
+      await client.query(
+        `INSERT INTO item_version (item_id, version, bank_id, bank_version, stem, options, correct_key, a, b, c, d, created_at)
+         SELECT id, 1, bank_id, $2::int, stem, options, correct_key, a, b, c, d, created_at FROM item WHERE bank_id = $1 AND ordinal >= $3::int`,
+        [bankId, bank.version, next],
+      );
       return { outcome: 'inserted', bankVersion: bank.version };
     });
   }
@@ -129,7 +161,9 @@ export class ItemBanksRepository {
 
   /**
    * Updates one item and bumps its bank's version, in one transaction under the bank's row lock (the same lock
-   * as imports). `check` sees the current row and may throw to refuse the change. Null when there is no such item.
+   * as imports). A change to a versioned field (`VERSIONED_FIELDS`) also records the item's next version, introduced
+   * by the new bank version: exams that started before keep the one they had. `check` sees the current row and may
+   * throw to refuse the change. Null when there is no such item.
    */
   async updateItem(itemId: string, patch: ItemPatch, check: (current: Item) => void): Promise<Item | null> {
     return this.prisma.$transaction(async (tx) => {
@@ -137,23 +171,58 @@ export class ItemBanksRepository {
       if (!current) return null;
       await tx.$queryRaw`SELECT 1 FROM item_bank WHERE id = ${current.bankId}::uuid FOR UPDATE`;
       check(current);
+      const options = patch.options?.map(({ key, text }) => ({ key, text }));
+      const newVersion = VERSIONED_FIELDS.some((field) => patch[field] !== undefined && !sameValue(field === 'options' ? options : patch[field], current[field]));
+      const bankVersion = await this.bumpVersion(tx, current.bankId);
       const item = await tx.item.update({
         where: { id: itemId },
-        data: { ...patch, options: patch.options?.map(({ key, text }) => ({ key, text })) },
+        data: { ...patch, options, ...(newVersion ? { version: { increment: 1 } } : {}) },
       });
-      await this.bumpVersion(tx, current.bankId);
+      if (newVersion) {
+        await tx.$executeRaw`
+          INSERT INTO item_version (item_id, version, bank_id, bank_version, stem, options, correct_key, a, b, c, d)
+          SELECT id, version, bank_id, ${bankVersion}::int, stem, options, correct_key, a, b, c, d FROM item WHERE id = ${itemId}::uuid`;
+      }
       return item;
     });
+  }
+
+  /** Every version of an item, oldest first; null when there is no such item. */
+  async itemVersions(itemId: string): Promise<{ bankId: string; versions: ItemVersionRow[] } | null> {
+    const item = await this.prisma.item.findUnique({
+      where: { id: itemId },
+      select: {
+        bankId: true,
+        versions: {
+          orderBy: { version: 'asc' },
+          select: { version: true, bankVersion: true, stem: true, options: true, correctKey: true, a: true, b: true, c: true, d: true, createdAt: true },
+        },
+      },
+    });
+    return item && { bankId: item.bankId, versions: item.versions.map((version) => ({ ...version, options: version.options as unknown as OptionDto[] })) };
   }
 
   /** The bank's version and every item in one statement, so a snapshot matches the version it is filed under. */
   loadSnapshotRows(bankId: string): Promise<SnapshotRow[]> {
     return this.prisma.$queryRaw<SnapshotRow[]>`
       SELECT b.version, i.id, i.ordinal, i.stem, i.options, i.correct_key AS "correctKey",
-             i.a, i.b, i.c, i.d, i.content_area AS "contentArea", i.enabled
+             i.a, i.b, i.c, i.d, i.content_area AS "contentArea", i.enabled, i.version AS "itemVersion", i.exposure_k AS "exposureK"
         FROM item_bank b LEFT JOIN item i ON i.bank_id = b.id
        WHERE b.id = ${bankId}::uuid
        ORDER BY i.ordinal`;
+  }
+
+  /**
+   * For an exam pinned to `bankVersion`: each item that has a version introduced after it, as it was at that bank
+   * version (its latest version introduced at or before it). Items new since then are not among them: they keep their current version.
+   */
+  loadPinnedRows(bankId: string, bankVersion: number): Promise<PinnedItemRow[]> {
+    return this.prisma.$queryRaw<PinnedItemRow[]>`
+      SELECT DISTINCT ON (v.item_id) i.ordinal, v.version, v.stem, v.options, v.correct_key AS "correctKey", v.a, v.b, v.c, v.d
+        FROM item_version v JOIN item i ON i.id = v.item_id
+       WHERE v.bank_id = ${bankId}::uuid AND v.bank_version <= ${bankVersion}::int
+         AND v.item_id IN (SELECT item_id FROM item_version WHERE bank_id = ${bankId}::uuid AND bank_version > ${bankVersion}::int)
+       ORDER BY v.item_id, v.version DESC`;
   }
 
   private async bumpVersion(tx: Pick<PrismaService, '$queryRaw'>, bankId: string): Promise<number> {
@@ -161,4 +230,9 @@ export class ItemBanksRepository {
       UPDATE item_bank SET version = version + 1, updated_at = now() WHERE id = ${bankId}::uuid RETURNING version`;
     return bank.version;
   }
+}
+
+/** Equality of a patched value and the stored one (options compared as JSON: key and text, in order). */
+function sameValue(patched: unknown, stored: unknown): boolean {
+  return typeof patched === 'object' ? JSON.stringify(patched) === JSON.stringify(stored) : patched === stored;
 }

@@ -7,15 +7,15 @@ import { validationFailed } from '../common/http/validation.js';
 import { isUniqueViolation } from '../prisma/database-errors.js';
 import { BankSnapshots } from './bank-snapshots.js';
 import type { ListItemsQuery, OptionDto, UpdateItemDto } from './dto/item-bank.dto.js';
-import type { BankView, CreatedBankView, ImportResultView, ItemPageView, ItemView } from './dto/item-bank.views.js';
+import type { BankView, CreatedBankView, ImportResultView, ItemPageView, ItemVersionView, ItemView } from './dto/item-bank.views.js';
 import { ItemBanksRepository } from './item-banks.repository.js';
 import { crossFieldProblems, MAX_REPORTED_PROBLEMS, validImport } from './item-import.js';
 
 const DEFAULT_PAGE_SIZE = 100;
 
 function toItemView(item: Item): ItemView {
-  const { id, bankId, externalId, ordinal, stem, correctKey, a, b, c, d, contentArea, enabled, createdAt, updatedAt } = item;
-  return { id, bankId, externalId, ordinal, stem, options: item.options as unknown as OptionDto[], correctKey, a, b, c, d, contentArea, enabled, createdAt, updatedAt };
+  const { id, bankId, externalId, ordinal, stem, correctKey, a, b, c, d, contentArea, enabled, version, createdAt, updatedAt } = item;
+  return { id, bankId, externalId, ordinal, stem, options: item.options as unknown as OptionDto[], correctKey, a, b, c, d, contentArea, enabled, version, createdAt, updatedAt };
 }
 
 const bankNotFound = () => new ApiException(ErrorCode.NOT_FOUND, 'Item bank not found');
@@ -73,7 +73,18 @@ export class ItemBanksService {
     return { items: page.map(toItemView), nextCursor };
   }
 
-  /** Changes one item; its bank's version moves so every instance rebuilds its snapshot. */
+  /** Every version of an item's parameters and content, oldest first (a response records the one it was scored with). */
+  async itemVersions(caller: Caller, itemId: string): Promise<ItemVersionView[]> {
+    const item = await this.repository.itemVersions(itemId);
+    if (!item) throw new ApiException(ErrorCode.NOT_FOUND, 'Item not found');
+    assertBankAllowed(caller, item.bankId);
+    return item.versions;
+  }
+
+  /**
+   * Changes one item; its bank's version moves so every instance rebuilds its snapshot. A change of its parameters
+   * or content is a new item version: exams already running keep the one they started with.
+   */
   async updateItem(caller: Caller, itemId: string, patch: UpdateItemDto): Promise<ItemView> {
     let updated: Item | null;
     try {

@@ -32,9 +32,9 @@ export class ExamSessionRepository {
    * the same statement). The session's last activity, or null when the launch was taken or expired meanwhile.
    */
   async create(session: NewSession, launchId?: string): Promise<{ lastActivityAt: Date } | null> {
-    const { id, bankId, clientId, candidateId, tokenHash, config, theta, se, currentItem, seed, testDefinitionId, testDefinitionRevision } = session;
+    const { id, bankId, clientId, candidateId, tokenHash, config, theta, se, currentItem, seed, testDefinitionId, testDefinitionRevision, bankVersion, excludedItems } = session;
     // The uint32 seed is stored as a signed int4.
-    const values = [id, bankId, clientId, candidateId, tokenHash, JSON.stringify(config), theta, se, currentItem, seed | 0, testDefinitionId, testDefinitionRevision];
+    const values = [id, bankId, clientId, candidateId, tokenHash, JSON.stringify(config), theta, se, currentItem, seed | 0, testDefinitionId, testDefinitionRevision, bankVersion, excludedItems];
     const [name, text] = launchId ? ['session-create-from-launch', this.sql.createFromLaunch] : ['session-create', this.sql.create];
     const rows = await this.query<{ lastActivityAt: Date }>(name, text, launchId ? [...values, launchId] : values);
     return rows[0] ?? null;
@@ -52,8 +52,8 @@ export class ExamSessionRepository {
    * advisory lock is held by another submission, or a unique constraint fired.
    */
   async recordAnswer(write: AnswerWrite): Promise<boolean> {
-    const { examId, theta, se, nextItem, stopReason, expectedVersion, itemId, answer, correct } = write;
-    const values = [examId, theta, se, nextItem, stopReason, expectedVersion, itemId, answer, correct];
+    const { examId, theta, se, nextItem, stopReason, expectedVersion, itemId, answer, correct, itemVersion } = write;
+    const values = [examId, theta, se, nextItem, stopReason, expectedVersion, itemId, answer, correct, itemVersion];
     const [name, text] = write.advisoryLock ? ['session-record-answer-locked', this.sql.recordAnswerLocked] : ['session-record-answer', this.sql.recordAnswer];
     try {
       return (await this.prisma.preparedStatement(name, text, values)).rowCount === 1;
@@ -105,8 +105,13 @@ export class ExamSessionRepository {
     return this.prisma.response.findMany({
       where: { sessionId: examId },
       orderBy: { seq: 'asc' },
-      select: { seq: true, itemId: true, answer: true, correct: true, thetaAfter: true, seAfter: true, createdAt: true },
+      select: { seq: true, itemId: true, itemVersion: true, answer: true, correct: true, thetaAfter: true, seAfter: true, createdAt: true },
     });
+  }
+
+  /** Ordinals of the items a client's candidate answered in earlier exams on a bank. */
+  async seenItems(clientId: string, candidateId: string, bankId: string): Promise<number[]> {
+    return (await this.query<{ ordinals: number[] }>('session-seen-items', this.sql.seenItems, [clientId, candidateId, bankId]))[0].ordinals;
   }
 
   countActive(): Promise<number> {

@@ -20,6 +20,10 @@ export interface ExamMeta {
   /** Null for an exam started from an ad-hoc config (it never writes the candidate's proficiency). */
   testDefinitionId: string | null;
   testDefinitionRevision: number | null;
+  /** The bank version whose item versions the exam scores and selects with. */
+  bankVersion: number;
+  /** Item ordinals never selected in this exam (seen in the candidate's earlier exams). */
+  excludedItems: number[];
 }
 
 /** How and when an exam stopped taking answers, as its token's lifetime needs it. */
@@ -53,6 +57,8 @@ export interface NewSession {
   currentItem: number;
   testDefinitionId: string | null;
   testDefinitionRevision: number | null;
+  bankVersion: number;
+  excludedItems: readonly number[];
 }
 
 export interface AnswerWrite {
@@ -62,6 +68,8 @@ export interface AnswerWrite {
   itemId: string;
   answer: string;
   correct: boolean;
+  /** The version of the item it was scored with. */
+  itemVersion: number;
   theta: number;
   se: number;
   nextItem: number | null;
@@ -73,6 +81,8 @@ export interface AnswerWrite {
 export interface StoredResponse {
   seq: number;
   itemId: string;
+  /** The item version it was scored with (see GET /v1/items/:itemId/versions). */
+  itemVersion: number;
   answer: string;
   correct: boolean;
   thetaAfter: number;

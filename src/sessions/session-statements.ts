@@ -28,7 +28,7 @@ export function sessionStatements(ttlSeconds: number) {
    * The answer write, one statement (one round trip, one implicit transaction): the session advances under the
    * optimistic version check, and the response row and (on the last answer) the proficiency are written only if it
    * did. It returns no rows: one response inserted means committed. $1 examId, $2 theta, $3 se, $4 nextItem,
-   * $5 stopReason, $6 expectedVersion, $7 itemId, $8 answer, $9 correct.
+   * $5 stopReason, $6 expectedVersion, $7 itemId, $8 answer, $9 correct, $10 the item version it was scored with.
    */
   const recordAnswer = (locked: boolean) => `
       WITH upd AS (
@@ -42,8 +42,8 @@ export function sessionStatements(ttlSeconds: number) {
         RETURNING version, ${returnedForProficiency}
       ),
       ${upsertProficiency('$5::varchar IS NOT NULL')}
-      INSERT INTO response (session_id, seq, item_id, answer, correct, theta_after, se_after)
-      SELECT id, version, $7::uuid, $8::varchar, $9::boolean, theta, se FROM upd`;
+      INSERT INTO response (session_id, seq, item_id, answer, correct, item_version, theta_after, se_after)
+      SELECT id, version, $7::uuid, $8::varchar, $9::boolean, $10::int, theta, se FROM upd`;
   /** Candidate-requested end: COMPLETED, proficiency upserted when something was answered. $1 examId. */
   const finish = (locked: boolean) => `
       WITH upd AS (
@@ -57,29 +57,32 @@ export function sessionStatements(ttlSeconds: number) {
       SELECT id FROM upd`;
   const insertSession = `
       INSERT INTO exam_session (id, bank_id, client_id, candidate_id, token_hash, config, theta, se, current_item, rng_seed,
-                                test_definition_id, test_definition_revision)`;
+                                test_definition_id, test_definition_revision, bank_version, excluded_items)`;
   return {
     /** The fixed facts of a session (cached per process by the exam routes). */
     meta: `
       SELECT id, bank_id AS "bankId", client_id AS "clientId", candidate_id AS "candidateId", token_hash AS "tokenHash",
-             config, rng_seed AS "seed", test_definition_id AS "testDefinitionId", test_definition_revision AS "testDefinitionRevision"
+             config, rng_seed AS "seed", test_definition_id AS "testDefinitionId", test_definition_revision AS "testDefinitionRevision",
+             bank_version AS "bankVersion", COALESCE(excluded_items, '{}') AS "excludedItems"
         FROM exam_session WHERE id = $1::uuid`,
-    /** $1..$12 as in `insertSession`. */
+    /** $1..$14 as in `insertSession`. */
     create: `${insertSession}
-      VALUES ($1::uuid, $2::uuid, $3::uuid, $4::varchar, $5::char(64), $6::jsonb, $7::float8, $8::float8, $9::int, $10::int, $11::uuid, $12::int)
+      VALUES ($1::uuid, $2::uuid, $3::uuid, $4::varchar, $5::char(64), $6::jsonb, $7::float8, $8::float8, $9::int, $10::int, $11::uuid, $12::int,
+              $13::int, $14::int[])
       RETURNING last_activity_at AS "lastActivityAt"`,
     /**
-     * The same insert, only if the launch ($13) is still unused and unexpired, marking it used: one statement, so
+     * The same insert, only if the launch ($15) is still unused and unexpired, marking it used: one statement, so
      * of concurrent redemptions exactly one starts an exam (the others find it used), with or without Redis.
      */
     createFromLaunch: `
       WITH redeemed AS (
         UPDATE launch SET used_at = now(), exam_id = $1::uuid
-         WHERE id = $13::uuid AND used_at IS NULL AND expires_at > now()
+         WHERE id = $15::uuid AND used_at IS NULL AND expires_at > now()
         RETURNING id
       )
       ${insertSession}
-      SELECT $1::uuid, $2::uuid, $3::uuid, $4::varchar, $5::char(64), $6::jsonb, $7::float8, $8::float8, $9::int, $10::int, $11::uuid, $12::int
+      SELECT $1::uuid, $2::uuid, $3::uuid, $4::varchar, $5::char(64), $6::jsonb, $7::float8, $8::float8, $9::int, $10::int, $11::uuid, $12::int,
+             $13::int, $14::int[]
         FROM redeemed
       RETURNING last_activity_at AS "lastActivityAt"`,
     recordAnswer: recordAnswer(false),
@@ -97,9 +100,17 @@ export function sessionStatements(ttlSeconds: number) {
     touch: `
       UPDATE exam_session SET last_activity_at = now() WHERE id = $1::uuid AND ${live}
       RETURNING theta, se, answered, current_item AS "currentItem", last_activity_at AS "lastActivityAt"`,
+    /**
+     * Item ordinals a client's candidate answered in any exam on the bank (excludeSeenItems), as long as retention
+     * keeps those exams. $1 client, $2 candidate, $3 bank.
+     */
+    seenItems: `
+      SELECT COALESCE(array_agg(DISTINCT i.ordinal), '{}') AS "ordinals"
+        FROM exam_session s JOIN response r ON r.session_id = s.id JOIN item i ON i.id = r.item_id
+       WHERE s.client_id = $1::uuid AND s.candidate_id = $2::varchar AND s.bank_id = $3::uuid`,
     /** The response to one item, the item shown after it, and the session as it is now. $1 examId, $2 itemId. */
     replaySource: `
-      SELECT r.seq, r.item_id AS "itemId", r.answer, r.correct, r.theta_after AS "thetaAfter", r.se_after AS "seAfter",
+      SELECT r.seq, r.item_id AS "itemId", r.item_version AS "itemVersion", r.answer, r.correct, r.theta_after AS "thetaAfter", r.se_after AS "seAfter",
              r.created_at AS "createdAt",
              (SELECT n.item_id FROM response n WHERE n.session_id = r.session_id AND n.seq = r.seq + 1) AS "nextItemId",
              ${ending('s')}, s.current_item AS "currentItem", s.stop_reason AS "stopReason"

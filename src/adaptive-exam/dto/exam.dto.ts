@@ -56,6 +56,12 @@ export class SelectionDto {
   @IsObject()
   contentBalance?: Record<string, number>;
 
+  /** Item-eligibility exposure control: the largest exposure rate wanted for any item, in (0, 1]. */
+  @IsOptional()
+  @IsNumber(FINITE)
+  maxExposure?: number;
+
+  /** Sympson–Hetter exposure control with the bank's K (see POST /v1/item-banks/:bankId/exposure-control). */
   @IsOptional()
   @IsBoolean()
   sympsonHetter?: boolean;
@@ -91,6 +97,11 @@ export class ExamConfigDto extends EstimationOptionsDto {
   @IsOptional()
   @IsIn(FEEDBACK_MODES)
   feedback?: FeedbackMode;
+
+  /** Leave out the items this candidate answered in earlier exams on the bank. Default false. */
+  @IsOptional()
+  @IsBoolean()
+  excludeSeenItems?: boolean;
 }
 
 /**

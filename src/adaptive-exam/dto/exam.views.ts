@@ -37,6 +37,17 @@ export class StartedExamView extends CandidateFeedbackView {
   item!: CandidateItemView;
   answered!: 0;
   expiresAt!: Date;
+  /** With excludeSeenItems: how many items were left out, and whether enough remain for the exam's maxItems. */
+  seenItems?: SeenItemsView;
+}
+
+export class SeenItemsView {
+  /** Items this candidate answered in earlier exams on the bank, left out of this one. */
+  excluded!: number;
+  /** Enabled items left to select from. */
+  remaining!: number;
+  /** False when fewer than maxItems remain: the exam runs, and may end early with BANK_EXHAUSTED. */
+  enough!: boolean;
 }
 
 export class ExamView extends CandidateFeedbackView {
@@ -79,6 +90,8 @@ export class RevokedView {
 export class ResponseView {
   seq!: number;
   itemId!: string;
+  /** The item version the answer was scored with (GET /v1/items/:itemId/versions has its parameters). */
+  itemVersion!: number;
   answer!: string;
   correct!: boolean;
   thetaAfter!: number;

@@ -36,8 +36,25 @@ export class ItemView {
   d!: number;
   contentArea!: string | null;
   enabled!: boolean;
+  /** The current version of its parameters and content (a PATCH of stem, options, correctKey, a, b, c or d adds one). */
+  version!: number;
   createdAt!: Date;
   updatedAt!: Date;
+}
+
+/** One version of an item's parameters and content: what the exams that used it scored and showed. */
+export class ItemVersionView {
+  version!: number;
+  /** The bank version that introduced it: exams started on it or later (until the next version) use it. */
+  bankVersion!: number;
+  stem!: string;
+  options!: OptionDto[];
+  correctKey!: string;
+  a!: number;
+  b!: number;
+  c!: number;
+  d!: number;
+  createdAt!: Date;
 }
 
 export class ItemPageView {
