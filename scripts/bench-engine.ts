@@ -5,7 +5,8 @@
  *
  * Times next-item selection and EAP updates on banks of 1k/10k/100k items after 0/20/50 answers,
  * measures the memory of a 100k-item snapshot, and compares selection with @bdelab/jscat on the
- * same 10k bank. Prints targets vs measured; with --strict exits 1 when a target is missed.
+ * same 10k bank. Then selection and estimation on a mixed 10k bank (half 4PL, half 4-category GRM/GPCM)
+ * next to the 4PL-only figures. Prints targets vs measured; with --strict exits 1 when a target is missed.
  */
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
@@ -13,6 +14,7 @@ import { Cat } from '@bdelab/jscat';
 import {
   createBankSnapshot,
   createRng,
+  estimateAbility,
   estimateEap,
   selectNextItem,
   type BankItemInput,
@@ -26,6 +28,7 @@ const TARGET_SELECTION_10K_MS = 0.2;
 const TARGET_EAP_50_MS = 0.05;
 const TARGET_SNAPSHOT_MB = 8;
 const TARGET_JSCAT_SPEEDUP = 100;
+const TARGET_MIXED_SELECTION_10K_MS = 0.5;
 
 // Expose gc() for the heap measurement without requiring a node flag.
 setFlagsFromString('--expose-gc');
@@ -49,6 +52,29 @@ function generateItems(size: number, random: RandomSource): BankItemInput[] {
       d: kind === 2 ? 0.9 + 0.1 * random() : 1,
       area: `area-${i % 4}`,
     });
+  }
+  return items;
+}
+
+/**
+ * Half 4PL items (as generateItems), half 4-category polytomous items alternating GRM and GPCM: a ~ lognormal(0, 0.3),
+ * thresholds around a location b ~ N(0, 1) (GRM: b − 1, b, b + 1 jittered and increasing; GPCM: steps b + N(0, 0.7)).
+ */
+function generateMixedItems(size: number, random: RandomSource): BankItemInput[] {
+  const items: BankItemInput[] = [];
+  for (let i = 0; i < size; i++) {
+    const a = Math.exp(0.3 * normal(random));
+    const location = normal(random);
+    const area = `area-${i % 4}`;
+    if (i % 2 === 0) {
+      const kind = (i / 2) % 3;
+      items.push({ a, b: location, c: kind === 0 ? 0 : 0.1 + 0.15 * random(), d: kind === 2 ? 0.9 + 0.1 * random() : 1, area });
+    } else if (i % 4 === 1) {
+      const thresholds = [-1, 0, 1].map((offset) => location + offset + 0.2 * (random() - 0.5));
+      items.push({ model: 'GRM', a, thresholds, area });
+    } else {
+      items.push({ model: 'GPCM', a, thresholds: [0, 1, 2].map(() => location + 0.7 * normal(random)), area });
+    }
   }
   return items;
 }
@@ -99,7 +125,9 @@ function scenario(bank: ItemBankSnapshot, answers: number, random: RandomSource)
     while (used.has(index));
     used.add(index);
     administered[k] = index;
-    responses[k] = random() < 0.5 ? 1 : 0;
+    const draw = random();
+    // 4PL items: 0/1 from the same draw as always; polytomous items: a uniform score.
+    responses[k] = bank.categories[index] === 2 ? (draw < 0.5 ? 1 : 0) : Math.floor(draw * bank.categories[index]);
   }
   const theta = estimateEap(bank, administered, responses).theta;
   return { administered, responses, theta };
@@ -193,6 +221,39 @@ results.push({
   target: `≥ ${TARGET_JSCAT_SPEEDUP}×`,
   measured: `${speedup.toFixed(0)}×`,
   pass: speedup >= TARGET_JSCAT_SPEEDUP,
+});
+
+// Mixed bank: half 4PL, half 4-category GRM/GPCM, next to the 4PL-only bank of the same size.
+const mixedRandom = createRng(20240602);
+const mixedBank = createBankSnapshot(generateMixedItems(10_000, mixedRandom));
+console.log('\nMixed bank (10,000 items: 5,000 4PL, 2,500 GRM and 2,500 GPCM with 4 categories) vs 4PL-only (10,000)');
+const mixedWidths = [8, 16, 14, 14, 14, 14];
+console.log(pad(['answers', 'select 4PL-only', 'select mixed', 'EAP mixed', 'MLE mixed', 'WLE mixed'], mixedWidths));
+let mixedSelection = 0;
+for (const answers of ANSWER_COUNTS) {
+  const fourPl = scenario(bank10k, answers, mixedRandom);
+  const mixed = scenario(mixedBank, answers, mixedRandom);
+  let sink = 0;
+  const fourPlMs = timePerOp(() => {
+    sink += selectNextItem(bank10k, fourPl.theta, { administered: fourPl.administered });
+  });
+  const mixedMs = timePerOp(() => {
+    sink += selectNextItem(mixedBank, mixed.theta, { administered: mixed.administered });
+  });
+  const estimate = (estimator: 'EAP' | 'MLE' | 'WLE') =>
+    timePerOp(() => {
+      sink += estimateAbility(estimator, mixedBank, mixed.administered, mixed.responses).theta;
+    });
+  const [eapMs, mleMs, wleMs] = [estimate('EAP'), estimate('MLE'), estimate('WLE')];
+  if (!Number.isFinite(sink)) throw new Error('unreachable');
+  console.log(pad([String(answers), formatMs(fourPlMs), formatMs(mixedMs), formatMs(eapMs), formatMs(mleMs), formatMs(wleMs)], mixedWidths));
+  mixedSelection = Math.max(mixedSelection, mixedMs);
+}
+results.push({
+  check: 'selection over 10,000 mixed items (worst of 0/20/50 answers)',
+  target: `≤ ${TARGET_MIXED_SELECTION_10K_MS} ms`,
+  measured: formatMs(mixedSelection),
+  pass: mixedSelection <= TARGET_MIXED_SELECTION_10K_MS,
 });
 
 console.log('\nTargets');

@@ -5,13 +5,15 @@
  *
  * Simulates candidates with true θ ~ N(0, 1) through fixed-length (20 items) and SE-terminated
  * (SE ≤ 0.3, max 40) CATs on a generated 2PL bank of 500 items, for EAP and MLE with randomesque
- * k = 1 and k = 5, all through the service's entry point `nextStep`. Then what exposure control costs:
+ * k = 1 and k = 5, all through the service's entry point `nextStep`; and the SE-terminated EAP design on a
+ * 500-item GRM bank (4 score categories). Then what exposure control costs:
  * EAP, 20 items, with no control, randomesque 5, item eligibility (maxExposure 0.25, with fresh and
  * with stale counts) and Sympson–Hetter (K calibrated on the same bank). Everything is seeded, so the
  * output is reproducible. Exits 1 when EAP / 20 items is biased (|bias| ≥ 0.05) or its RMSE is not
  * within 15 % of the mean reported SE.
  */
 import {
+  categoryProbabilities,
   createBankSnapshot,
   createRng,
   eligibilityProbabilities,
@@ -62,6 +64,18 @@ function generateBank(random: RandomSource): ItemBankSnapshot {
   return createBankSnapshot(Array.from({ length: BANK_SIZE }, () => ({ a: Math.exp(0.3 * normal(random)), b: normal(random) })));
 }
 
+/** GRM bank, 4 score categories: a ~ lognormal(0, 0.3), thresholds b + (three sorted N(0, 0.7) draws), b ~ N(0, 1). */
+function generateGrmBank(random: RandomSource): ItemBankSnapshot {
+  return createBankSnapshot(
+    Array.from({ length: BANK_SIZE }, () => {
+      const a = Math.exp(0.3 * normal(random));
+      const b = normal(random);
+      const thresholds = [0, 1, 2].map(() => b + 0.7 * normal(random)).sort((x, y) => x - y);
+      return { model: 'GRM' as const, a, thresholds };
+    }),
+  );
+}
+
 interface Design {
   name: string;
   config: ExamConfigInput;
@@ -100,20 +114,34 @@ function runExam(config: ExamConfig, examBank: ItemBankSnapshot, person: Person,
     const step = nextStep(config, examBank, history, person.examSeed, options);
     if (step.done || step.nextItemIndex === null) return { last: step, items: history.map((entry) => entry.itemIndex) };
     const i = step.nextItemIndex;
-    const p = 1 / (1 + Math.exp(-examBank.a[i] * (person.theta - examBank.b[i])));
-    history.push({ itemIndex: i, correct: answerRandom() < p });
+    history.push({ itemIndex: i, score: drawScore(examBank, i, person.theta, answerRandom) });
   }
 }
 
-function simulate(design: Design, estimator: 'EAP' | 'MLE', k: number): Row {
+const drawnProbabilities = new Float64Array(10);
+
+/** A simulated answer: 2PL items correct with probability P(θ), polytomous items by their category probabilities. */
+function drawScore(examBank: ItemBankSnapshot, i: number, theta: number, random: RandomSource): number {
+  if (examBank.modelOf(i) === '4PL') {
+    const p = 1 / (1 + Math.exp(-examBank.a[i] * (theta - examBank.b[i])));
+    return random() < p ? 1 : 0;
+  }
+  const probabilities = categoryProbabilities(examBank, i, theta, drawnProbabilities);
+  let u = random();
+  let score = 0;
+  while (score < examBank.categoriesOf(i) - 1 && u >= probabilities[score]) u -= probabilities[score++];
+  return score;
+}
+
+function simulate(design: Design, estimator: 'EAP' | 'MLE', k: number, examBank: ItemBankSnapshot = bank): Row {
   const config = resolveExamConfig({ ...design.config, estimator, selection: { randomesque: k } });
-  const exposureCounts = new Uint32Array(bank.size);
+  const exposureCounts = new Uint32Array(examBank.size);
   let sumError = 0;
   let sumSquaredError = 0;
   let sumSe = 0;
   let sumLength = 0;
   for (const person of people) {
-    const { last, items } = runExam(config, bank, person);
+    const { last, items } = runExam(config, examBank, person);
     sumError += last.theta - person.theta;
     sumSquaredError += (last.theta - person.theta) ** 2;
     sumSe += last.se;
@@ -168,6 +196,26 @@ for (const design of designs) {
     }
   }
 }
+
+// --- Polytomous items: the SE-terminated design on a GRM bank (4 categories), EAP, same candidates ------------
+
+const grmBank = generateGrmBank(createRng((seed ^ 0x47524d) >>> 0));
+const grmRow = simulate(designs[1], 'EAP', 1, grmBank);
+console.log(`\nGRM bank of ${BANK_SIZE} items (4 score categories), same candidates\n`);
+console.log(line(header));
+console.log(widths.map((w) => '-'.repeat(w)).join('  '));
+console.log(
+  line([
+    `${grmRow.design} GRM`,
+    grmRow.estimator,
+    String(grmRow.k),
+    grmRow.bias.toFixed(4),
+    grmRow.rmse.toFixed(4),
+    grmRow.meanSe.toFixed(4),
+    grmRow.meanLength.toFixed(2),
+    grmRow.maxExposure.toFixed(3),
+  ]),
+);
 
 // --- What exposure control costs: EAP, fixed length, one bank, the same candidates -----------------------
 

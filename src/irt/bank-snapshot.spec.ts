@@ -1,4 +1,4 @@
-import { ItemBankSnapshot, NO_AREA, createBankSnapshot, validateItemParameters } from './bank-snapshot.js';
+import { ITEM_MODELS, ItemBankSnapshot, NO_AREA, createBankSnapshot, fourPlColumns, validateItemParameters, type BankItemInput } from './bank-snapshot.js';
 
 describe(ItemBankSnapshot.name, () => {
   it('should store parallel typed-array columns with defaults for c, d and enabled', () => {
@@ -55,5 +55,99 @@ describe('validateItemParameters', () => {
 
   it('should accept a valid 4PL item', () => {
     expect(validateItemParameters({ a: 1.5, b: 0, c: 0.2, d: 0.9 })).toEqual([]);
+  });
+});
+
+describe('polytomous items in a snapshot', () => {
+  const items: BankItemInput[] = [
+    { a: 1.2, b: -0.5 },
+    { model: 'GRM', a: 1.4, thresholds: [-1, 0, 1.5] },
+    { model: 'GPCM', a: 0.8, thresholds: [0.5, -0.2] },
+    { model: 'PCM', thresholds: [0.3] },
+    { model: '4PL', a: 0.9, b: 1, c: 0.2, d: 0.95 },
+  ];
+
+  it('should store model codes, categories and flat thresholds, 4PL items owning none', () => {
+    const bank = createBankSnapshot(items);
+    expect(ITEM_MODELS).toEqual(['4PL', 'GRM', 'GPCM', 'PCM']);
+    expect(Array.from(bank.model)).toEqual([0, 1, 2, 3, 0]);
+    expect(Array.from(bank.categories)).toEqual([2, 4, 3, 2, 2]);
+    expect(Array.from(bank.thresholdStart)).toEqual([0, 0, 3, 5, 6]);
+    expect(Array.from(bank.thresholds)).toEqual([-1, 0, 1.5, 0.5, -0.2, 0.3]);
+    expect(bank.categoriesOf(1)).toBe(4);
+    expect(bank.modelOf(2)).toBe('GPCM');
+    expect(Array.from(bank.thresholdsOf(2))).toEqual([0.5, -0.2]);
+    expect(bank.thresholdsOf(0)).toHaveLength(0);
+    expect(bank.isPolytomous).toBe(true);
+    // PCM: a = 1; polytomous items: b the mean threshold, c = 0, d = 1.
+    expect(Array.from(bank.a)).toEqual([1.2, 1.4, 0.8, 1, 0.9]);
+    expect(bank.b[1]).toBeCloseTo(0.5 / 3, 15);
+    expect([bank.c[2], bank.d[2]]).toEqual([0, 1]);
+    expect(bank.parametersOf(1)).toEqual({ model: 'GRM', a: 1.4, thresholds: [-1, 0, 1.5] });
+    expect(bank.parametersOf(4)).toEqual({ model: '4PL', a: 0.9, b: 1, c: 0.2, d: 0.95 });
+  });
+
+  it('should mark a 4PL-only bank as not polytomous and count the new columns in byteLength', () => {
+    const fourPl = createBankSnapshot([{ a: 1, b: 0 }, { a: 2, b: 1 }]);
+    expect(fourPl.isPolytomous).toBe(false);
+    expect(Array.from(fourPl.categories)).toEqual([2, 2]);
+    expect(fourPl.thresholds).toHaveLength(0);
+    // a, b, c, d (4 × 8) + enabled (1) + area (2) + model (1) + categories (1) + thresholdStart (4) bytes per item.
+    expect(fourPl.byteLength).toBe(2 * (32 + 1 + 2 + 1 + 1 + 4));
+    expect(createBankSnapshot(items).byteLength).toBe(5 * 41 + 6 * 8);
+  });
+
+  it('should reject inconsistent model columns', () => {
+    const bank = createBankSnapshot(items);
+    const columns = { model: bank.model, categories: bank.categories, thresholdStart: bank.thresholdStart, thresholds: bank.thresholds.subarray(0, 5) };
+    expect(() => new ItemBankSnapshot(bank.a, bank.b, bank.c, bank.d, bank.enabled, bank.area, bank.areas, null, 1, columns)).toThrow(/item 3/);
+    const fourPl = createBankSnapshot([{ a: 1, b: 0 }]);
+    expect(new ItemBankSnapshot(fourPl.a, fourPl.b, fourPl.c, fourPl.d, fourPl.enabled, fourPl.area, [], null, 1, fourPlColumns(1)).isPolytomous).toBe(false);
+  });
+
+  it('should replace item parameters, models included, in a copy (withItemParameters)', () => {
+    const bank = createBankSnapshot(items.map((item, i) => ({ ...item, area: i % 2 === 0 ? 'x' : 'y', enabled: i !== 3 })));
+    const pinned = bank.withItemParameters([
+      [0, { model: 'GPCM', a: 2, thresholds: [1, 2, 3, 4] }],
+      [1, { a: 0.7, b: 0.1 }],
+    ]);
+    expect(pinned.parametersOf(0)).toEqual({ model: 'GPCM', a: 2, thresholds: [1, 2, 3, 4] });
+    expect(pinned.parametersOf(1)).toEqual({ model: '4PL', a: 0.7, b: 0.1, c: 0, d: 1 });
+    for (const i of [2, 3, 4]) expect(pinned.parametersOf(i)).toEqual(bank.parametersOf(i));
+    expect(pinned.enabled).toBe(bank.enabled);
+    expect(pinned.areas).toBe(bank.areas);
+    expect(bank.parametersOf(0)).toEqual({ model: '4PL', a: 1.2, b: -0.5, c: 0, d: 1 }); // unchanged
+    expect(() => bank.withItemParameters([[5, { a: 1, b: 0 }]])).toThrow(RangeError);
+    expect(() => bank.withItemParameters([[0, { model: 'GRM', a: 1, thresholds: [1, 0] }]])).toThrow(/item 0: thresholds.1/);
+  });
+});
+
+describe('validateItemParameters for polytomous items', () => {
+  it('should accept valid GRM, GPCM and PCM items (PCM with a omitted or 1)', () => {
+    expect(validateItemParameters({ model: 'GRM', a: 1.2, thresholds: [-1, 0, 1] })).toEqual([]);
+    expect(validateItemParameters({ model: 'GPCM', a: 0.7, thresholds: [1, -1] })).toEqual([]);
+    expect(validateItemParameters({ model: 'PCM', thresholds: [0.2] })).toEqual([]);
+    expect(validateItemParameters({ model: 'PCM', a: 1, thresholds: Array.from({ length: 9 }, (_, j) => j) })).toEqual([]);
+    // Columns a database holds for every item anyway: b is ignored, c and d at their defaults are fine.
+    expect(validateItemParameters({ model: 'GRM', a: 1, b: 0, c: 0, d: 1, thresholds: [0, 1] })).toEqual([]);
+  });
+
+  it('should name each problem relative to the item', () => {
+    expect(validateItemParameters({ model: 'GRM', a: 1, thresholds: [-1, 0.5, 0.5, 2] })).toEqual([
+      { field: 'thresholds.2', message: 'must be greater than thresholds.1 (GRM)' },
+    ]);
+    expect(validateItemParameters({ model: 'PCM', a: 1.3, thresholds: [0] })).toEqual([{ field: 'a', message: 'must be 1 for PCM' }]);
+    expect(validateItemParameters({ model: 'GPCM', a: 1, thresholds: [] })).toEqual([{ field: 'thresholds', message: 'must hold 1 to 9 thresholds' }]);
+    expect(validateItemParameters({ model: 'GPCM', a: 1, thresholds: Array.from({ length: 10 }, () => 0) })).toEqual([
+      { field: 'thresholds', message: 'must hold 1 to 9 thresholds' },
+    ]);
+    expect(validateItemParameters({ model: 'GRM', a: 1 })).toEqual([{ field: 'thresholds', message: 'must hold 1 to 9 thresholds' }]);
+    expect(validateItemParameters({ model: 'GPCM', thresholds: [0, Number.NaN] }).map((p) => p.field)).toEqual(['a', 'thresholds.1']);
+    expect(validateItemParameters({ model: 'GRM', a: 1, c: 0.2, d: 0.9, thresholds: [0] }).map((p) => p.field)).toEqual(['c', 'd']);
+    expect(validateItemParameters({ model: 'Rasch' as unknown as 'PCM', a: 1, thresholds: [0] })).toEqual([
+      { field: 'model', message: 'must be one of 4PL, GRM, GPCM, PCM' },
+    ]);
+    expect(validateItemParameters({ a: 1, b: 0, thresholds: [0.5] })).toEqual([{ field: 'thresholds', message: 'do not apply to 4PL items (use b)' }]);
+    expect(validateItemParameters({ a: 1 }).map((p) => p.field)).toEqual(['b']);
   });
 });

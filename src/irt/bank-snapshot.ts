@@ -1,4 +1,16 @@
-import { DEFAULT_SCALING_CONSTANT, type ItemParameterArrays } from './model.js';
+import {
+  DEFAULT_SCALING_CONSTANT,
+  ITEM_MODELS,
+  MAX_CATEGORIES,
+  MAX_THRESHOLDS,
+  MODEL_4PL,
+  MODEL_GRM,
+  MODEL_PCM,
+  type ItemModel,
+  type ItemParameterArrays,
+} from './model.js';
+
+export { ITEM_MODELS, type ItemModel } from './model.js';
 
 /** Area code meaning "this item belongs to no content area". */
 export const NO_AREA = 0xffff;
@@ -6,14 +18,30 @@ export const NO_AREA = 0xffff;
 /** At most this many distinct content areas fit a Uint16 code (NO_AREA is reserved). */
 export const MAX_AREAS = NO_AREA;
 
-/** One item as the service hands it to the engine (already loaded from the database). */
-export interface BankItemInput {
-  a: number;
-  b: number;
-  /** Lower asymptote (guessing), default 0. */
+/**
+ * The IRT parameters of one item.
+ * - 4PL (default): `a` > 0, `b`, `c` in [0, 1) (default 0), `d` in (c, 1] (default 1); scored 0 (wrong) or 1 (correct).
+ * - GRM, GPCM, PCM: `a` > 0 (PCM: 1, may be left out) and `thresholds` t₁..t_k, 1 ≤ k ≤ 9 (strictly increasing for
+ *   GRM), scored 0..k. `b`, `c` and `d` do not apply: `b` is ignored, `c` and `d` may only hold their defaults 0 and 1.
+ *   GPCM/PCM thresholds are the step parameters δ (catR's convention), not cumulative or centred.
+ */
+export interface ItemParameterInput {
+  /** Default '4PL'. */
+  model?: ItemModel;
+  /** Discrimination: required, except for PCM (where it is 1). */
+  a?: number;
+  /** Difficulty of a 4PL item (required for 4PL, ignored otherwise). */
+  b?: number;
+  /** Lower asymptote (guessing) of a 4PL item, default 0. */
   c?: number;
-  /** Upper asymptote (slipping), default 1. */
+  /** Upper asymptote (slipping) of a 4PL item, default 1. */
   d?: number;
+  /** Thresholds of a GRM/GPCM/PCM item (1 to 9: 2 to 10 score categories). */
+  thresholds?: readonly number[];
+}
+
+/** One item as the service hands it to the engine (already loaded from the database). */
+export interface BankItemInput extends ItemParameterInput {
   /** Content area name, null/undefined for none. */
   area?: string | null;
   /** Disabled items stay in the snapshot (indices are stable) but are never selected. Default true. */
@@ -34,12 +62,36 @@ export interface FieldProblem {
 }
 
 /**
+ * Item model columns of a snapshot: model code, categories and the flat thresholds (`categories[i] − 1` of them from
+ * `thresholdStart[i]` for a GRM/GPCM/PCM item, none for a 4PL item).
+ */
+export interface ItemModelColumns {
+  model: Uint8Array;
+  categories: Uint8Array;
+  thresholdStart: Int32Array;
+  thresholds: Float64Array;
+}
+
+/**
  * Immutable, columnar copy of an item bank. Items are referred to by their integer index;
- * the service keeps the index ↔ database id mapping. Columnar typed arrays keep 100,000 items
- * around 4.4 MB and let information be computed in one tight pass.
+ * the service keeps the index ↔ database id mapping. Columnar typed arrays keep 100,000 4PL items
+ * around 4 MB and let information be computed in one tight pass.
+ *
+ * For a GRM/GPCM/PCM item, `a` is its discrimination (1 for PCM), `b` the mean of its thresholds (a location for
+ * display; no formula reads it), `c` = 0 and `d` = 1.
  */
 export class ItemBankSnapshot implements ItemParameterArrays {
   readonly size: number;
+  /** Model code per item: index into ITEM_MODELS (0 = 4PL, 1 = GRM, 2 = GPCM, 3 = PCM). */
+  readonly model: Uint8Array;
+  /** Number of score categories per item (2 for 4PL). */
+  readonly categories: Uint8Array;
+  /** Offset of item i's first threshold in `thresholds`. */
+  readonly thresholdStart: Int32Array;
+  /** Thresholds of every polytomous item, flat. */
+  readonly thresholds: Float64Array;
+  /** True when some item is GRM, GPCM or PCM; a 4PL-only bank takes the 4PL fast paths. */
+  readonly isPolytomous: boolean;
 
   constructor(
     readonly a: Float64Array,
@@ -53,12 +105,33 @@ export class ItemBankSnapshot implements ItemParameterArrays {
     /** Sympson–Hetter K per item, or null when no item is exposure-controlled. */
     readonly exposureControl: Float64Array | null,
     readonly scalingConstant: number,
+    /** Item models (`fourPlColumns(size)` for a 4PL-only bank). */
+    models: ItemModelColumns,
   ) {
     this.size = a.length;
-    const columns = [b, c, d, enabled, area, exposureControl ?? b];
+    this.model = models.model;
+    this.categories = models.categories;
+    this.thresholdStart = models.thresholdStart;
+    this.thresholds = models.thresholds;
+    const columns = [b, c, d, enabled, area, exposureControl ?? b, this.model, this.categories, this.thresholdStart];
     if (columns.some((column) => column.length !== this.size)) {
       throw new RangeError('ItemBankSnapshot: all columns must have the same length');
     }
+    // The hot loops index these columns unchecked: a bad code or offset would silently read undefined.
+    let isPolytomous = false;
+    for (let i = 0; i < this.size; i++) {
+      const model = this.model[i];
+      const categories = this.categories[i];
+      const thresholdCount = model === MODEL_4PL ? 0 : categories - 1;
+      const valid =
+        model < ITEM_MODELS.length &&
+        (model === MODEL_4PL ? categories === 2 : categories >= 2 && categories <= MAX_CATEGORIES) &&
+        this.thresholdStart[i] >= 0 &&
+        this.thresholdStart[i] + thresholdCount <= this.thresholds.length;
+      if (!valid) throw new RangeError(`ItemBankSnapshot: item ${i} has an invalid model, category count or threshold offset`);
+      if (model !== MODEL_4PL) isPolytomous = true;
+    }
+    this.isPolytomous = isPolytomous;
   }
 
   /** Index of a content area name in `areas`, or NO_AREA when the bank has no such area. */
@@ -73,6 +146,74 @@ export class ItemBankSnapshot implements ItemParameterArrays {
     return code === NO_AREA ? null : this.areas[code];
   }
 
+  /** Number of score categories of an item: its scores are 0..categoriesOf(i) − 1 (2 for a 4PL item). */
+  categoriesOf(itemIndex: number): number {
+    return this.categories[itemIndex];
+  }
+
+  /** Model name of an item. */
+  modelOf(itemIndex: number): ItemModel {
+    return ITEM_MODELS[this.model[itemIndex]];
+  }
+
+  /** Thresholds of an item (a view, empty for a 4PL item). */
+  thresholdsOf(itemIndex: number): Float64Array {
+    const start = this.thresholdStart[itemIndex];
+    const count = this.model[itemIndex] === MODEL_4PL ? 0 : this.categories[itemIndex] - 1;
+    return this.thresholds.subarray(start, start + count);
+  }
+
+  /** The IRT parameters of an item, as `createBankSnapshot` takes them. */
+  parametersOf(itemIndex: number): ItemParameterInput {
+    const model = this.modelOf(itemIndex);
+    if (model === '4PL') return { model, a: this.a[itemIndex], b: this.b[itemIndex], c: this.c[itemIndex], d: this.d[itemIndex] };
+    return { model, a: this.a[itemIndex], thresholds: Array.from(this.thresholdsOf(itemIndex)) };
+  }
+
+  /**
+   * A copy with some items' IRT parameters (model included) replaced, e.g. an exam pinned to older item versions;
+   * enabled, areas and exposure control are shared with this snapshot. Throws RangeError on an index outside the
+   * bank or invalid parameters.
+   */
+  withItemParameters(changes: Iterable<readonly [itemIndex: number, parameters: ItemParameterInput]>): ItemBankSnapshot {
+    const replaced = new Map<number, ItemParameterInput>();
+    for (const [index, parameters] of changes) {
+      if (!Number.isInteger(index) || index < 0 || index >= this.size) {
+        throw new RangeError(`item index ${index} is outside the bank (size ${this.size})`);
+      }
+      throwOnProblems(index, validateItemParameters(parameters));
+      replaced.set(index, parameters);
+    }
+    const [a, b, c, d] = [this.a.slice(), this.b.slice(), this.c.slice(), this.d.slice()];
+    const model = this.model.slice();
+    const categories = this.categories.slice();
+    const thresholdStart = new Int32Array(this.size);
+    let thresholdCount = 0;
+    for (let i = 0; i < this.size; i++) {
+      const change = replaced.get(i);
+      thresholdCount += change === undefined ? this.thresholdsOf(i).length : thresholdsOf(change).length;
+    }
+    const thresholds = new Float64Array(thresholdCount);
+    let offset = 0;
+    for (let i = 0; i < this.size; i++) {
+      thresholdStart[i] = offset;
+      const change = replaced.get(i);
+      if (change === undefined) {
+        const own = this.thresholdsOf(i);
+        thresholds.set(own, offset);
+        offset += own.length;
+      } else {
+        offset = writeParameters(change, i, { a, b, c, d, model, categories, thresholds }, offset);
+      }
+    }
+    return new ItemBankSnapshot(a, b, c, d, this.enabled, this.area, this.areas, this.exposureControl, this.scalingConstant, {
+      model,
+      categories,
+      thresholdStart,
+      thresholds,
+    });
+  }
+
   /** Bytes held by the typed-array columns. */
   get byteLength(): number {
     return (
@@ -82,26 +223,117 @@ export class ItemBankSnapshot implements ItemParameterArrays {
       this.d.byteLength +
       this.enabled.byteLength +
       this.area.byteLength +
-      (this.exposureControl?.byteLength ?? 0)
+      (this.exposureControl?.byteLength ?? 0) +
+      this.model.byteLength +
+      this.categories.byteLength +
+      this.thresholdStart.byteLength +
+      this.thresholds.byteLength
     );
   }
+}
+
+/** Model columns of `size` 4PL items (no thresholds). */
+export function fourPlColumns(size: number): ItemModelColumns {
+  return {
+    model: new Uint8Array(size),
+    categories: new Uint8Array(size).fill(2),
+    thresholdStart: new Int32Array(size),
+    thresholds: new Float64Array(0),
+  };
+}
+
+function modelOfInput(item: ItemParameterInput): ItemModel {
+  return item.model ?? '4PL';
+}
+
+/** Thresholds the item will store (none for a 4PL item). */
+function thresholdsOf(item: ItemParameterInput): readonly number[] {
+  return modelOfInput(item) === '4PL' ? [] : (item.thresholds ?? []);
 }
 
 /** Problems with one item's parameters (empty when valid). Field names are relative to the item. */
 export function validateItemParameters(item: BankItemInput): FieldProblem[] {
   const problems: FieldProblem[] = [];
-  const c = item.c ?? 0;
-  const d = item.d ?? 1;
-  if (!Number.isFinite(item.a) || item.a <= 0) problems.push({ field: 'a', message: 'must be a finite number > 0' });
-  if (!Number.isFinite(item.b)) problems.push({ field: 'b', message: 'must be a finite number' });
-  if (!Number.isFinite(c) || c < 0 || c >= 1) problems.push({ field: 'c', message: 'must be in [0, 1)' });
-  if (!Number.isFinite(d) || d <= 0 || d > 1) problems.push({ field: 'd', message: 'must be in (0, 1]' });
-  if (Number.isFinite(c) && Number.isFinite(d) && c >= d) problems.push({ field: 'd', message: 'must be greater than c' });
-  const k = item.exposureControl;
-  if (k !== undefined && (!Number.isFinite(k) || k <= 0 || k > 1)) {
-    problems.push({ field: 'exposureControl', message: 'must be in (0, 1]' });
+  const add = (field: string, message: string) => problems.push({ field, message });
+  const model = modelOfInput(item);
+  const modelCode = ITEM_MODELS.indexOf(model);
+  if (modelCode === -1) {
+    add('model', `must be one of ${ITEM_MODELS.join(', ')}`);
+  } else if (modelCode === MODEL_4PL) {
+    const c = item.c ?? 0;
+    const d = item.d ?? 1;
+    if (!isFiniteNumber(item.a) || item.a <= 0) add('a', 'must be a finite number > 0');
+    if (!isFiniteNumber(item.b)) add('b', 'must be a finite number');
+    if (!isFiniteNumber(c) || c < 0 || c >= 1) add('c', 'must be in [0, 1)');
+    if (!isFiniteNumber(d) || d <= 0 || d > 1) add('d', 'must be in (0, 1]');
+    if (isFiniteNumber(c) && isFiniteNumber(d) && c >= d) add('d', 'must be greater than c');
+    if (item.thresholds != null && item.thresholds.length > 0) add('thresholds', 'do not apply to 4PL items (use b)');
+  } else {
+    if (modelCode === MODEL_PCM) {
+      if (item.a != null && item.a !== 1) add('a', 'must be 1 for PCM');
+    } else if (!isFiniteNumber(item.a) || item.a <= 0) {
+      add('a', 'must be a finite number > 0');
+    }
+    // Absent, null or the default: the value that means "no asymptote" (what a database column may hold anyway).
+    if (item.c != null && item.c !== 0) add('c', `does not apply to ${model} items (leave it out)`);
+    if (item.d != null && item.d !== 1) add('d', `does not apply to ${model} items (leave it out)`);
+    const { thresholds } = item;
+    if (!Array.isArray(thresholds) || thresholds.length < 1 || thresholds.length > MAX_THRESHOLDS) {
+      add('thresholds', `must hold 1 to ${MAX_THRESHOLDS} thresholds`);
+    } else {
+      for (let j = 0; j < thresholds.length; j++) {
+        const value: unknown = thresholds[j];
+        if (!isFiniteNumber(value)) add(`thresholds.${j}`, 'must be a finite number');
+        else if (modelCode === MODEL_GRM && j > 0 && isFiniteNumber(thresholds[j - 1]) && !(value > thresholds[j - 1])) {
+          add(`thresholds.${j}`, `must be greater than thresholds.${j - 1} (GRM)`);
+        }
+      }
+    }
   }
+  const k = item.exposureControl;
+  if (k !== undefined && (!Number.isFinite(k) || k <= 0 || k > 1)) add('exposureControl', 'must be in (0, 1]');
   return problems;
+}
+
+function isFiniteNumber(value: unknown): value is number {
+  return typeof value === 'number' && Number.isFinite(value);
+}
+
+function throwOnProblems(index: number, problems: FieldProblem[]): void {
+  if (problems.length === 0) return;
+  const detail = problems.map((p) => `${p.field} ${p.message}`).join('; ');
+  throw new RangeError(`item ${index}: ${detail}`);
+}
+
+/** Writes a validated item's parameters at index i (thresholds from `offset`); returns the offset after them. */
+function writeParameters(
+  item: ItemParameterInput,
+  i: number,
+  columns: Omit<ItemModelColumns, 'thresholdStart'> & Pick<ItemBankSnapshot, 'a' | 'b' | 'c' | 'd'>,
+  offset: number,
+): number {
+  const modelCode = ITEM_MODELS.indexOf(modelOfInput(item));
+  columns.model[i] = modelCode;
+  if (modelCode === MODEL_4PL) {
+    columns.a[i] = item.a as number;
+    columns.b[i] = item.b as number;
+    columns.c[i] = item.c ?? 0;
+    columns.d[i] = item.d ?? 1;
+    columns.categories[i] = 2;
+    return offset;
+  }
+  const thresholds = item.thresholds as readonly number[];
+  let sum = 0;
+  for (let j = 0; j < thresholds.length; j++) {
+    columns.thresholds[offset + j] = thresholds[j];
+    sum += thresholds[j];
+  }
+  columns.a[i] = modelCode === MODEL_PCM ? 1 : (item.a as number);
+  columns.b[i] = sum / thresholds.length;
+  columns.c[i] = 0;
+  columns.d[i] = 1;
+  columns.categories[i] = thresholds.length + 1;
+  return offset + thresholds.length;
 }
 
 /**
@@ -114,10 +346,19 @@ export function createBankSnapshot(items: readonly BankItemInput[], options: Ban
     throw new RangeError('scalingConstant must be a finite number > 0');
   }
   const n = items.length;
+  let thresholdCount = 0;
+  for (let i = 0; i < n; i++) {
+    throwOnProblems(i, validateItemParameters(items[i]));
+    thresholdCount += thresholdsOf(items[i]).length;
+  }
   const a = new Float64Array(n);
   const b = new Float64Array(n);
   const c = new Float64Array(n);
   const d = new Float64Array(n);
+  const model = new Uint8Array(n);
+  const categories = new Uint8Array(n);
+  const thresholdStart = new Int32Array(n);
+  const thresholds = new Float64Array(thresholdCount);
   const enabled = new Uint8Array(n);
   const area = new Uint16Array(n);
   const areas: string[] = [];
@@ -125,17 +366,11 @@ export function createBankSnapshot(items: readonly BankItemInput[], options: Ban
   const needsExposureControl = items.some((item) => item.exposureControl !== undefined && item.exposureControl < 1);
   const exposureControl = needsExposureControl ? new Float64Array(n) : null;
 
+  let offset = 0;
   for (let i = 0; i < n; i++) {
     const item = items[i];
-    const problems = validateItemParameters(item);
-    if (problems.length > 0) {
-      const detail = problems.map((p) => `${p.field} ${p.message}`).join('; ');
-      throw new RangeError(`item ${i}: ${detail}`);
-    }
-    a[i] = item.a;
-    b[i] = item.b;
-    c[i] = item.c ?? 0;
-    d[i] = item.d ?? 1;
+    thresholdStart[i] = offset;
+    offset = writeParameters(item, i, { a, b, c, d, model, categories, thresholds }, offset);
     enabled[i] = item.enabled === false ? 0 : 1;
     if (exposureControl) exposureControl[i] = item.exposureControl ?? 1;
 
@@ -152,5 +387,5 @@ export function createBankSnapshot(items: readonly BankItemInput[], options: Ban
     }
     area[i] = code;
   }
-  return new ItemBankSnapshot(a, b, c, d, enabled, area, areas, exposureControl, scalingConstant);
+  return new ItemBankSnapshot(a, b, c, d, enabled, area, areas, exposureControl, scalingConstant, { model, categories, thresholdStart, thresholds });
 }

@@ -101,7 +101,7 @@ describe(validateExamConfig.name, () => {
   });
 
   it('should reject an unknown estimator', () => {
-    const config = { ...resolveExamConfig(), estimator: 'WLE' as unknown as 'EAP' };
+    const config = { ...resolveExamConfig(), estimator: 'BME' as unknown as 'EAP' };
     expect(validateExamConfig(config).map((p) => p.field)).toEqual(['estimator']);
   });
 });

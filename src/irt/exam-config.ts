@@ -9,7 +9,7 @@ import {
 import { MAX_RANDOMESQUE } from './selection.js';
 import { DEFAULT_STOPPING_RULE, type StoppingRule } from './stopping.js';
 
-export const ESTIMATORS: readonly EstimatorName[] = ['EAP', 'MAP', 'MLE'];
+export const ESTIMATORS: readonly EstimatorName[] = ['EAP', 'MAP', 'MLE', 'WLE'];
 export const MIN_QUADRATURE_POINTS = 5;
 export const MAX_QUADRATURE_POINTS = 501;
 

@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { createBankSnapshot, type ItemBankSnapshot } from './bank-snapshot.js';
 import { resolveExamConfig, type ExamConfig, type ExamConfigInput } from './exam-config.js';
 import { estimateExam, estimateFromItemParameters, nextStep, type ExamHistoryEntry, type ExamStep } from './exam.js';
+import { categoryProbabilities } from './polytomous.js';
 import { createRng } from './rng.js';
 
 function generateBank(size: number, seed: number): ItemBankSnapshot {
@@ -27,7 +28,7 @@ function runExam(config: ExamConfig, bank: ItemBankSnapshot, seed: number, trueT
     if (step.done || step.nextItemIndex === null) return steps;
     const i = step.nextItemIndex;
     const p = bank.c[i] + (bank.d[i] - bank.c[i]) / (1 + Math.exp(-bank.a[i] * (trueTheta - bank.b[i])));
-    history.push({ itemIndex: i, correct: answers() < p });
+    history.push({ itemIndex: i, score: answers() < p ? 1 : 0 });
   }
 }
 
@@ -78,7 +79,7 @@ describe(nextStep.name, () => {
     const random = createRng(11);
     for (let k = 0; k < 15; k++) {
       const step = nextStep(config, bank, history, 99);
-      history.push({ itemIndex: step.nextItemIndex as number, correct: random() < 0.6 });
+      history.push({ itemIndex: step.nextItemIndex as number, score: random() < 0.6 ? 1 : 0 });
       const replay = nextStep(config, bank, history.slice(0, k), 99);
       expect(Object.is(replay.theta, step.theta)).toBe(true);
       expect(replay.nextItemIndex).toBe(step.nextItemIndex);
@@ -115,8 +116,8 @@ describe(nextStep.name, () => {
     const tiny = createBankSnapshot([{ a: 1, b: 0 }, { a: 1, b: 1 }, { a: 1, b: 2, enabled: false }]);
     const config = resolveExamConfig({ maxItems: 10, seThreshold: 0 });
     const step = nextStep(config, tiny, [
-      { itemIndex: 0, correct: true },
-      { itemIndex: 1, correct: false },
+      { itemIndex: 0, score: 1 },
+      { itemIndex: 1, score: 0 },
     ], 1);
     expect(step).toMatchObject({ done: true, stopReason: 'BANK_EXHAUSTED', nextItemIndex: null, answered: 2 });
   });
@@ -124,7 +125,7 @@ describe(nextStep.name, () => {
   it('should report the MLE → MAP fallback while answers are all correct', () => {
     const config = resolveExamConfig({ estimator: 'MLE' });
     const first = nextStep(config, bank, [], 3);
-    const step = nextStep(config, bank, [{ itemIndex: first.nextItemIndex as number, correct: true }], 3);
+    const step = nextStep(config, bank, [{ itemIndex: first.nextItemIndex as number, score: 1 }], 3);
     expect(step.estimatorUsed).toBe('MAP');
     expect(step.theta).toBeGreaterThan(0);
   });
@@ -150,7 +151,7 @@ describe(nextStep.name, () => {
 
   it('should never select excluded items, which take no part in estimation', () => {
     const config = resolveExamConfig({ maxItems: 30, seThreshold: 0 });
-    const history = [{ itemIndex: 3, correct: true }];
+    const history = [{ itemIndex: 3, score: 1 }];
     const first = nextStep(config, bank, history, 8);
     const excluded = [first.nextItemIndex as number, 40];
     const step = nextStep(config, bank, history, 8, { excluded });
@@ -161,19 +162,19 @@ describe(nextStep.name, () => {
   });
 
   it('should reject history entries outside the bank', () => {
-    expect(() => nextStep(resolveExamConfig(), bank, [{ itemIndex: 999, correct: true }], 1)).toThrow(RangeError);
+    expect(() => nextStep(resolveExamConfig(), bank, [{ itemIndex: 999, score: 1 }], 1)).toThrow(RangeError);
   });
 });
 
 describe(estimateExam.name, () => {
   it('should match the estimate-only entry point for the same items and answers', () => {
     const bank = generateBank(30, 2);
-    const history = [3, 8, 12, 20].map((itemIndex, k) => ({ itemIndex, correct: k % 2 === 0 }));
+    const history = [3, 8, 12, 20].map((itemIndex, k) => ({ itemIndex, score: k % 2 === 0 ? 1 : 0 }));
     const config = resolveExamConfig({ estimator: 'MAP' });
     const fromExam = estimateExam(config, bank, history);
     const fromParams = estimateFromItemParameters(
       history.map(({ itemIndex: i }) => ({ a: bank.a[i], b: bank.b[i], c: bank.c[i], d: bank.d[i] })),
-      history.map((h) => h.correct),
+      history.map((h) => h.score),
       { estimator: 'MAP' },
     );
     expect(fromExam).toEqual(fromParams);
@@ -190,5 +191,82 @@ describe(estimateFromItemParameters.name, () => {
     const result = estimateFromItemParameters([{ a: 1, b: 0 }, { a: 1, b: 1 }], [true, false]);
     expect(result.estimatorUsed).toBe('EAP');
     expect(result).toEqual(estimateFromItemParameters([{ a: 1, b: 0 }, { a: 1, b: 1 }], [1, 0]));
+  });
+});
+
+describe('exams over a bank that mixes models', () => {
+  const random = createRng(21);
+  const bank = createBankSnapshot(
+    Array.from({ length: 120 }, (_, i) => {
+      const a = 0.8 + 1.2 * random();
+      const location = 4 * random() - 2;
+      if (i % 3 === 0) return { a, b: location };
+      if (i % 3 === 1) return { model: 'GRM' as const, a, thresholds: [location - 1, location, location + 1] };
+      return { model: 'GPCM' as const, a, thresholds: [location + 0.5, location - 0.5] };
+    }),
+  );
+
+  /** Runs an exam, scoring each item by drawing from its category probabilities at trueTheta. */
+  function runMixedExam(config: ExamConfig, seed: number, trueTheta: number): ExamStep[] {
+    const answers = createRng(seed ^ 0x5bd1e995);
+    const history: ExamHistoryEntry[] = [];
+    const steps: ExamStep[] = [];
+    for (;;) {
+      const step = nextStep(config, bank, history, seed);
+      steps.push(step);
+      if (step.done || step.nextItemIndex === null) return steps;
+      const probabilities = categoryProbabilities(bank, step.nextItemIndex, trueTheta);
+      let u = answers();
+      let score = 0;
+      while (score < probabilities.length - 1 && u >= probabilities[score]) u -= probabilities[score++];
+      history.push({ itemIndex: step.nextItemIndex, score });
+    }
+  }
+
+  it('should run to a stop with every estimator and replay identically', () => {
+    fc.assert(
+      fc.property(fc.constantFrom<'EAP' | 'MAP' | 'MLE' | 'WLE'>('EAP', 'MAP', 'MLE', 'WLE'), fc.nat(), fc.double({ min: -2.5, max: 2.5, noNaN: true }), (estimator, seed, trueTheta) => {
+        const config = resolveExamConfig({ estimator, maxItems: 25, seThreshold: 0.35, selection: { randomesque: 2 } });
+        const steps = runMixedExam(config, seed, trueTheta);
+        expect(runMixedExam(config, seed, trueTheta)).toEqual(steps);
+        const last = steps[steps.length - 1];
+        expect(last.done).toBe(true);
+        expect(Number.isFinite(last.theta) && Number.isFinite(last.se)).toBe(true);
+        if (last.stopReason === 'SE_THRESHOLD') expect(last.se).toBeLessThanOrEqual(0.35);
+        return true;
+      }),
+      { numRuns: 20 },
+    );
+  });
+
+  it('should measure better with polytomous items than with their dichotomised 2PL counterparts', () => {
+    // Same locations and slopes as 2PL items: 4-category GRM items carry more information at θ = 0.
+    const config = resolveExamConfig({ maxItems: 10, seThreshold: 0 });
+    const grmOnly = createBankSnapshot(Array.from({ length: 30 }, (_, i) => ({ model: 'GRM' as const, a: 1, thresholds: [i / 10 - 2.5, i / 10 - 1.5, i / 10 - 0.5] })));
+    const twoPl = createBankSnapshot(Array.from({ length: 30 }, (_, i) => ({ a: 1, b: i / 10 - 1.5 })));
+    const grm = nextStep(config, grmOnly, Array.from({ length: 10 }, (_, k) => ({ itemIndex: k, score: 1 + (k % 2) })), 1);
+    const dichotomous = nextStep(config, twoPl, Array.from({ length: 10 }, (_, k) => ({ itemIndex: k, score: k % 2 })), 1);
+    expect(grm.se).toBeLessThan(dichotomous.se);
+  });
+
+  it('should reject a score outside its item’s categories, naming the history entry', () => {
+    const config = resolveExamConfig();
+    expect(bank.categoriesOf(1)).toBe(4);
+    expect(nextStep(config, bank, [{ itemIndex: 1, score: 3 }], 1).answered).toBe(1);
+    expect(() => nextStep(config, bank, [{ itemIndex: 1, score: 4 }], 1)).toThrow(/history\[0\]\.score/);
+    expect(() => nextStep(config, bank, [{ itemIndex: 0, score: 1 }, { itemIndex: 0, score: 2 }], 1)).toThrow(/history\[1\]\.score/);
+    expect(() => nextStep(config, bank, [{ itemIndex: 2, score: 0.5 }], 1)).toThrow(RangeError);
+  });
+
+  it('should match the estimate-only entry point for the same items and scores', () => {
+    const history = [1, 2, 3, 4, 5].map((itemIndex, k) => ({ itemIndex, score: k % 2 }));
+    const config = resolveExamConfig({ estimator: 'WLE' });
+    expect(estimateExam(config, bank, history)).toEqual(
+      estimateFromItemParameters(
+        history.map(({ itemIndex }) => bank.parametersOf(itemIndex)),
+        history.map((h) => h.score),
+        { estimator: 'WLE' },
+      ),
+    );
   });
 });

@@ -1,6 +1,7 @@
 import { createBankSnapshot, type BankItemInput, type ItemBankSnapshot } from './bank-snapshot.js';
 import type { ExamConfig } from './exam-config.js';
 import { estimateAbility, type AbilityEstimate, type EstimationOptions, type EstimatorName } from './estimators.js';
+import { MODEL_4PL } from './model.js';
 import { rngForStep } from './rng.js';
 import { contentTargetsFor, selectNextItem, type SelectionTrace } from './selection.js';
 import { checkStopping, type StopReason } from './stopping.js';
@@ -8,7 +9,8 @@ import { checkStopping, type StopReason } from './stopping.js';
 /** One answered item, in administration order. */
 export interface ExamHistoryEntry {
   itemIndex: number;
-  correct: boolean;
+  /** Score 0..categories − 1 of the item (`bank.categoriesOf(itemIndex)`); a 4PL item: 1 correct, 0 wrong. */
+  score: number;
 }
 
 export interface NextStepOptions {
@@ -44,17 +46,22 @@ function estimationOptions(config: ExamConfig, bank: ItemBankSnapshot): Estimati
 /**
  * Current θ estimate for an exam from its full answer history.
  * With no history: θ = startTheta, SE = prior SD, estimatorUsed = the configured estimator.
+ * Throws RangeError on an item index outside the bank or a score outside 0..categories − 1 of its item.
  */
 export function estimateExam(config: ExamConfig, bank: ItemBankSnapshot, history: readonly ExamHistoryEntry[]): AbilityEstimate {
   const itemIndices = new Int32Array(history.length);
   const responses = new Uint8Array(history.length);
   for (let k = 0; k < history.length; k++) {
-    const { itemIndex, correct } = history[k];
+    const { itemIndex, score } = history[k];
     if (!Number.isInteger(itemIndex) || itemIndex < 0 || itemIndex >= bank.size) {
       throw new RangeError(`history[${k}].itemIndex ${itemIndex} is outside the bank (size ${bank.size})`);
     }
+    const maxScore = bank.categories[itemIndex] - 1;
+    if (!Number.isInteger(score) || score < 0 || score > maxScore) {
+      throw new RangeError(`history[${k}].score ${score} is not a score of item ${itemIndex} (0 to ${maxScore})`);
+    }
     itemIndices[k] = itemIndex;
-    responses[k] = correct ? 1 : 0;
+    responses[k] = score;
   }
   return estimateAbility(config.estimator, bank, itemIndices, responses, estimationOptions(config, bank));
 }
@@ -136,12 +143,13 @@ export interface ParameterEstimationOptions extends EstimationOptions {
 }
 
 /**
- * Estimate-only entry point (e.g. a stateless POST /v1/estimate): raw item parameters and
- * responses in the same order. Throws RangeError on invalid parameters or mismatched lengths.
+ * Estimate-only entry point (e.g. a stateless POST /v1/estimate): raw item parameters (any mix of models) and
+ * their scores in the same order (0..categories − 1; a 4PL item also takes true / false). Throws RangeError on
+ * invalid parameters, mismatched lengths or a score that is not one of its item's (naming `responses[k]`).
  */
 export function estimateFromItemParameters(
   items: readonly BankItemInput[],
-  responses: readonly (0 | 1 | boolean)[],
+  responses: readonly (number | boolean)[],
   options: ParameterEstimationOptions = {},
 ): AbilityEstimate {
   if (items.length !== responses.length) {
@@ -149,12 +157,21 @@ export function estimateFromItemParameters(
   }
   const bank = createBankSnapshot(items, { scalingConstant: options.scalingConstant });
   const itemIndices = new Int32Array(items.length);
-  const responseBits = new Uint8Array(items.length);
+  const scores = new Uint8Array(items.length);
   for (let k = 0; k < items.length; k++) {
     itemIndices[k] = k;
-    responseBits[k] = responses[k] === true || responses[k] === 1 ? 1 : 0;
+    const response = responses[k];
+    const maxScore = bank.categories[k] - 1;
+    if (typeof response === 'boolean') {
+      if (bank.model[k] !== MODEL_4PL) throw new RangeError(`responses[${k}] must be a score 0 to ${maxScore}, not a boolean (item ${k} is ${bank.modelOf(k)})`);
+      scores[k] = response ? 1 : 0;
+    } else if (Number.isInteger(response) && response >= 0 && response <= maxScore) {
+      scores[k] = response;
+    } else {
+      throw new RangeError(`responses[${k}] = ${response} is not a score of item ${k} (0 to ${maxScore})`);
+    }
   }
-  return estimateAbility(options.estimator ?? 'EAP', bank, itemIndices, responseBits, {
+  return estimateAbility(options.estimator ?? 'EAP', bank, itemIndices, scores, {
     ...options,
     scalingConstant: bank.scalingConstant,
   });

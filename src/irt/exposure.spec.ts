@@ -197,7 +197,7 @@ describe(sympsonHetterCalibration.name, () => {
       for (let step = nextStep(examConfig, examBank, history, seed); step.nextItemIndex !== null; step = nextStep(examConfig, examBank, history, seed)) {
         const i = step.nextItemIndex;
         administrations[i]++;
-        history.push({ itemIndex: i, correct: answers() < probability(theta, { a: examBank.a[i], b: examBank.b[i] }) });
+        history.push({ itemIndex: i, score: answers() < probability(theta, { a: examBank.a[i], b: examBank.b[i] }) ? 1 : 0 });
       }
     }
     return Math.max(...administrations) / candidates;
@@ -247,6 +247,22 @@ describe(sympsonHetterCalibration.name, () => {
     expect(resumed.result).toEqual(uninterrupted.result);
     expect(resumed.result.iterations).toBe(4);
     expect(resumed.progress).toEqual(uninterrupted.progress.filter((p) => p.iteration >= 3));
+  });
+
+  it('should calibrate a bank that mixes 4PL, GRM and GPCM items', () => {
+    const mixedRandom = createRng(2);
+    const mixed = createBankSnapshot(
+      Array.from({ length: 60 }, (_, i) => {
+        const [a, location] = [0.8 + 1.2 * mixedRandom(), 4 * mixedRandom() - 2];
+        if (i % 3 === 0) return { a, b: location };
+        return i % 3 === 1 ? { model: 'GRM' as const, a, thresholds: [location - 1, location, location + 1] } : { model: 'GPCM' as const, a, thresholds: [location, location - 0.5] };
+      }),
+    );
+    const calibration = sympsonHetterCalibration(mixed, config, { ...options, simulees: 100 });
+    let step = calibration.next();
+    while (!step.done) step = calibration.next();
+    expect(step.value.converged).toBe(true);
+    expect(step.value.k.some((k) => k < 1)).toBe(true);
   });
 
   it('should reject invalid options', () => {

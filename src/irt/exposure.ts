@@ -8,7 +8,8 @@
 import type { ItemBankSnapshot } from './bank-snapshot.js';
 import type { ExamConfig } from './exam-config.js';
 import { stepWithEligibility, type ExamHistoryEntry } from './exam.js';
-import { information, probability } from './model.js';
+import { MAX_CATEGORIES, MODEL_4PL, probability } from './model.js';
+import { categoryProbabilities, itemInformation } from './polytomous.js';
 import { MAX_SEED, createRng, stepSeed, type RandomSource } from './rng.js';
 import { isIneligible, type SelectionTrace } from './selection.js';
 
@@ -225,8 +226,7 @@ function simulateExam(bank: ItemBankSnapshot, config: ExamConfig, k: Float64Arra
     if (trace.eligibilityApplied) countPassedOver(bank, k, seed, step.theta, scalingConstant, item, trace, tally);
     consider(item, tally);
     tally.administrations[item]++;
-    const correct = answers() < probability(theta, parametersOf(bank, item), scalingConstant);
-    history.push({ itemIndex: item, correct });
+    history.push({ itemIndex: item, score: drawScore(bank, item, theta, scalingConstant, answers) });
   }
   for (const item of tally.consideredItems) tally.considered[item] = 0;
   tally.consideredItems.length = 0;
@@ -247,12 +247,13 @@ function countPassedOver(
   trace: SelectionTrace,
   tally: Tally,
 ): void {
-  const pickInformation = information(theta, parametersOf(bank, pick), scalingConstant);
+  // itemInformation is bit for bit what selection ranked by (4PL and polytomous alike).
+  const pickInformation = itemInformation(bank, pick, theta, scalingConstant);
   const { aboveInformation, aboveIndex } = trace;
   for (let i = 0; i < bank.size; i++) {
     if (tally.considered[i] === 1 || bank.enabled[i] === 0 || !isIneligible(k, seed, i)) continue;
     if (trace.area >= 0 && bank.area[i] !== trace.area) continue;
-    const info = information(theta, parametersOf(bank, i), scalingConstant);
+    const info = itemInformation(bank, i, theta, scalingConstant);
     const belowAbove = info < aboveInformation || (info === aboveInformation && i > aboveIndex);
     const abovePick = info > pickInformation || (info === pickInformation && i < pick);
     if (belowAbove && abovePick) consider(i, tally);
@@ -265,8 +266,25 @@ function consider(item: number, tally: Tally): void {
   tally.selections[item]++;
 }
 
-function parametersOf(bank: ItemBankSnapshot, i: number) {
-  return { a: bank.a[i], b: bank.b[i], c: bank.c[i], d: bank.d[i] };
+const drawProbabilities = new Float64Array(MAX_CATEGORIES);
+
+/**
+ * A simulated candidate's score on item i at true θ: one uniform draw u; a 4PL item is correct when u < P(θ), a
+ * polytomous item scores the first x whose cumulative probability exceeds u.
+ */
+function drawScore(bank: ItemBankSnapshot, i: number, theta: number, scalingConstant: number, random: RandomSource): number {
+  const u = random();
+  if (bank.model[i] === MODEL_4PL) {
+    return u < probability(theta, { a: bank.a[i], b: bank.b[i], c: bank.c[i], d: bank.d[i] }, scalingConstant) ? 1 : 0;
+  }
+  const categories = bank.categories[i];
+  categoryProbabilities(bank, i, theta, drawProbabilities, scalingConstant);
+  let cumulative = 0;
+  for (let x = 0; x < categories - 1; x++) {
+    cumulative += drawProbabilities[x];
+    if (u < cumulative) return x;
+  }
+  return categories - 1;
 }
 
 /** Box–Muller. */

@@ -1,11 +1,31 @@
 // Public API of the framework-free IRT engine. Nothing here depends on Nest, Prisma or Redis.
 
-// Items and banks.
-export { ItemBankSnapshot, createBankSnapshot, validateItemParameters, type BankItemInput, type FieldProblem } from './bank-snapshot.js';
+// Items and banks: 4PL, GRM, GPCM and PCM items, scored 0..categories − 1.
+export {
+  ITEM_MODELS,
+  ItemBankSnapshot,
+  createBankSnapshot,
+  fourPlColumns,
+  validateItemParameters,
+  type BankItemInput,
+  type FieldProblem,
+  type ItemModel,
+  type ItemModelColumns,
+  type ItemParameterInput,
+} from './bank-snapshot.js';
 export { information, type ItemParameters } from './model.js';
+export { categoryProbabilities, itemInformation, itemWleWeight } from './polytomous.js';
 
-// Estimation.
-export { estimateEap, type AbilityEstimate, type EstimationOptions, type Estimator, type EstimatorName, type NormalPrior } from './estimators.js';
+// Estimation: EAP, MAP, MLE and WLE over any mix of models.
+export {
+  estimateAbility,
+  estimateEap,
+  type AbilityEstimate,
+  type EstimationOptions,
+  type Estimator,
+  type EstimatorName,
+  type NormalPrior,
+} from './estimators.js';
 
 // Exams: their configuration, and one step at a time (estimate, stop or select).
 export {

@@ -1,10 +1,11 @@
 /**
- * Four-parameter logistic (4PL) item response model.
+ * Four-parameter logistic (4PL) item response model, and what every model shares (model codes, fastExp).
  *
  *   P(θ) = c + (d − c) / (1 + exp(−D·a·(θ − b)))
  *
  * 1PL/2PL/3PL are the special cases c = 0, d = 1 (and a = 1 for Rasch).
  * D is the scaling constant (1 for the logistic metric, 1.702 to approximate the normal ogive).
+ * The polytomous models (GRM, GPCM, PCM) are in `polytomous.ts`.
  */
 
 export const DEFAULT_SCALING_CONSTANT = 1;
@@ -50,12 +51,40 @@ export function fastExp(x: number): number {
   return POW2_TABLE[(n >> 6) + POW2_OFFSET] * EXP_FRACTION_TABLE[n & (EXP_TABLE_SIZE - 1)] * expR;
 }
 
-/** Read-only view of item parameters: a bank snapshot or any parallel arrays satisfy it. */
+/** The item response models, in the order of their codes in `ItemBankSnapshot.model`. */
+export const ITEM_MODELS = ['4PL', 'GRM', 'GPCM', 'PCM'] as const;
+export type ItemModel = (typeof ITEM_MODELS)[number];
+
+/** Codes of `ITEM_MODELS` (what the `model` column holds). */
+export const MODEL_4PL = 0;
+export const MODEL_GRM = 1;
+export const MODEL_GPCM = 2;
+export const MODEL_PCM = 3;
+
+/** A polytomous item has 1 to this many thresholds, i.e. 2 to MAX_THRESHOLDS + 1 score categories. */
+export const MAX_THRESHOLDS = 9;
+export const MAX_CATEGORIES = MAX_THRESHOLDS + 1;
+
+/**
+ * Read-only view of item parameters: a bank snapshot or any parallel arrays satisfy it.
+ * Without the model columns every item is a 4PL item (a, b, c, d). With them, item i of model GRM, GPCM or PCM has
+ * discrimination `a[i]` (1 for PCM) and `categories[i] − 1` thresholds at `thresholds[thresholdStart[i] + j]`;
+ * a 4PL item has 2 categories and no thresholds (its location is `b[i]`).
+ */
 export interface ItemParameterArrays {
   readonly a: ArrayLike<number>;
   readonly b: ArrayLike<number>;
   readonly c: ArrayLike<number>;
   readonly d: ArrayLike<number>;
+  /** Model code per item (index into ITEM_MODELS). */
+  readonly model?: ArrayLike<number>;
+  /** Number of score categories per item (2 for 4PL). */
+  readonly categories?: ArrayLike<number>;
+  /** Offset of item i's first threshold in `thresholds`. */
+  readonly thresholdStart?: ArrayLike<number>;
+  readonly thresholds?: ArrayLike<number>;
+  /** True when some item is not 4PL; false or absent lets the 4PL-only fast paths run. */
+  readonly isPolytomous?: boolean;
 }
 
 /** Parameters of a single item; c defaults to 0 and d to 1. */

@@ -1,7 +1,8 @@
 import fc from 'fast-check';
-import { itemArbitrary, referenceCases } from '../../test/support/irt-reference.js';
-import { createBankSnapshot, type BankItemInput } from './bank-snapshot.js';
-import { information } from './model.js';
+import { itemArbitrary, polytomousItemArbitrary, referenceCases } from '../../test/support/irt-reference.js';
+import { createBankSnapshot, type BankItemInput, type ItemBankSnapshot } from './bank-snapshot.js';
+import { information, type ItemParameters } from './model.js';
+import { itemInformation } from './polytomous.js';
 import { createRng, exposureDraw, rngForStep } from './rng.js';
 import { contentTargetsFor, selectNextItem } from './selection.js';
 
@@ -18,7 +19,7 @@ const bankArbitrary = fc.array(itemArbitrary, { minLength: 1, maxLength: 120 });
 const thetaArbitrary = fc.double({ min: -3, max: 3, noNaN: true });
 
 /** Indices sorted by decreasing information (ties: lower index first), excluding `administered`. */
-function rankByInformation(items: BankItemInput[], theta: number, administered: number[] = []): number[] {
+function rankByInformation(items: ItemParameters[], theta: number, administered: number[] = []): number[] {
   return items
     .map((item, index) => ({ index, info: information(theta, item) }))
     .filter(({ index }) => !administered.includes(index))
@@ -202,5 +203,62 @@ describe(selectNextItem.name, () => {
     const bank = createBankSnapshot(items, { scalingConstant: 1.702 });
     const infoAt = (i: number) => information(0, { a: items[i].a, b: items[i].b }, 1.702);
     expect(selectNextItem(bank, 0, { administered: [] })).toBe(infoAt(0) >= infoAt(1) ? 0 : 1);
+  });
+});
+
+describe('selection over banks that mix models', () => {
+  const mixedBankArbitrary = fc.array(fc.oneof(polytomousItemArbitrary, itemArbitrary.map((item): BankItemInput => item)), { minLength: 1, maxLength: 150 });
+
+  /** Indices by decreasing `itemInformation` (ties: lower index first), excluding `administered`. */
+  function rankMixed(bank: ItemBankSnapshot, theta: number, administered: number[] = []): number[] {
+    return Array.from({ length: bank.size }, (_, index) => ({ index, info: itemInformation(bank, index, theta) }))
+      .filter(({ index }) => !administered.includes(index))
+      .sort((x, y) => y.info - x.info || x.index - y.index)
+      .map(({ index }) => index);
+  }
+
+  it('should pick the item of maximum information, whatever its model', () => {
+    fc.assert(
+      fc.property(mixedBankArbitrary, thetaArbitrary, fc.array(fc.nat(), { maxLength: 10 }), (items, theta, raw) => {
+        const administered = [...new Set(raw.map((r) => r % items.length))];
+        const bank = createBankSnapshot(items);
+        return selectNextItem(bank, theta, { administered }) === (rankMixed(bank, theta, administered)[0] ?? -1);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('should pick only among the top-k items with randomesque k', () => {
+    fc.assert(
+      fc.property(mixedBankArbitrary, thetaArbitrary, fc.integer({ min: 1, max: 8 }), fc.nat(), (items, theta, k, seed) => {
+        const bank = createBankSnapshot(items);
+        return rankMixed(bank, theta).slice(0, k).includes(selectNextItem(bank, theta, { administered: [], randomesque: k, random: createRng(seed) }));
+      }),
+    );
+  });
+
+  it('should apply eligibility as in 4PL banks', () => {
+    fc.assert(
+      fc.property(mixedBankArbitrary, thetaArbitrary, fc.nat(), fc.integer({ min: 0, max: 0xffffffff }), (items, theta, raw, seed) => {
+        const random = createRng(raw);
+        const probabilities = Float64Array.from(items, () => [0, 0.3, 0.7, 1, 1.5][Math.floor(random() * 5)]);
+        const bank = createBankSnapshot(items);
+        const ranking = rankMixed(bank, theta);
+        const eligible = ranking.filter((i) => probabilities[i] >= 1 || exposureDraw(seed, i) < probabilities[i]);
+        return selectNextItem(bank, theta, { administered: [], eligibility: { probabilities, seed } }) === (eligible[0] ?? ranking[0]);
+      }),
+    );
+  });
+
+  it('should balance content in a mixed bank', () => {
+    const bank = createBankSnapshot([
+      { model: 'GRM', a: 2.5, thresholds: [-1, 0, 1], area: 'algebra' },
+      { a: 1.9, b: 0, area: 'algebra' },
+      { model: 'GPCM', a: 0.6, thresholds: [0, 0.5], area: 'geometry' },
+      { a: 0.5, b: 0, area: 'geometry' },
+    ]);
+    const contentTargets = contentTargetsFor(bank, { algebra: 0.5, geometry: 0.5 });
+    expect(selectNextItem(bank, 0, { administered: [], contentTargets })).toBe(0);
+    expect(selectNextItem(bank, 0, { administered: [0], contentTargets })).toBe(2);
   });
 });

@@ -1,5 +1,6 @@
 import { NO_AREA, type ItemBankSnapshot } from './bank-snapshot.js';
-import { fastExp } from './model.js';
+import { MODEL_4PL, fastExp } from './model.js';
+import { polytomousInformation, polytomousInformationBound } from './polytomous.js';
 import { exposureDraw, type RandomSource } from './rng.js';
 
 export interface SelectionOptions {
@@ -82,6 +83,7 @@ function isCandidate(bank: ItemBankSnapshot, i: number, filter: Filter): boolean
 /**
  * One pass over the bank: information of every eligible item at θ, keeping the `limit` best in a
  * small insertion array (descending information, lower index first on ties). Returns how many were kept.
+ * A bank with polytomous items takes `rankMixedByInformation`; this loop is the 4PL-only one.
  */
 function rankByInformation(
   bank: ItemBankSnapshot,
@@ -125,6 +127,76 @@ function rankByInformation(
     const pq = (c[i] + range * s) * (1 - d[i] + range * sComplement);
     const derivative = slope * range * s * sComplement;
     const info = pq > 0 ? (derivative * derivative) / pq : 0;
+
+    if (count === limit) {
+      if (!(info > worstKept)) continue;
+    } else {
+      count++;
+    }
+    let slot = count - 1;
+    while (slot > 0 && infos[slot - 1] < info) {
+      infos[slot] = infos[slot - 1];
+      indices[slot] = indices[slot - 1];
+      slot--;
+    }
+    infos[slot] = info;
+    indices[slot] = i;
+    if (count === limit) worstKept = infos[limit - 1];
+  }
+  return count;
+}
+
+/**
+ * `rankByInformation` for a bank with GRM/GPCM/PCM items: its 4PL items take the same path (pruning bound, inlined
+ * information), its polytomous items are pruned by `polytomousInformationBound` and get their information from
+ * `polytomousInformation`. Same ranking, ties and eligibility rule.
+ */
+function rankMixedByInformation(
+  bank: ItemBankSnapshot,
+  theta: number,
+  scalingConstant: number,
+  filter: Filter,
+  limit: number,
+): number {
+  const { a, b, c, d, enabled, area, model, categories, thresholdStart, thresholds } = bank;
+  const { probabilities, seed } = filter;
+  const requiredArea = filter.area;
+  const mask = administeredMask;
+  const indices = candidateIndex;
+  const infos = candidateInformation;
+  let count = 0;
+  let worstKept = -1;
+  for (let i = 0; i < bank.size; i++) {
+    if (enabled[i] === 0 || mask[i] !== 0) continue;
+    if (requiredArea >= 0 && area[i] !== requiredArea) continue;
+
+    const slope = scalingConstant * a[i];
+    let info: number;
+    const code = model[i];
+    if (code === MODEL_4PL) {
+      const z = slope * (theta - b[i]);
+      if (count === limit) {
+        // The pruning bound of rankByInformation.
+        const x = z < 0 ? -z : z;
+        const expLowerBound = 1 + x * (1 + x * (0.5 + x * (1 / 6 + x * (1 / 24))));
+        if (slope * slope <= worstKept * expLowerBound) continue;
+      }
+      if (probabilities !== null && isIneligible(probabilities, seed, i)) continue;
+      const e = fastExp(-z);
+      const s = 1 / (1 + e);
+      const sComplement = e * s;
+      const range = d[i] - c[i];
+      const pq = (c[i] + range * s) * (1 - d[i] + range * sComplement);
+      const derivative = slope * range * s * sComplement;
+      info = pq > 0 ? (derivative * derivative) / pq : 0;
+    } else {
+      const start = thresholdStart[i];
+      const k = categories[i] - 1;
+      // Cheap exact pruning as for 4PL items, with the polytomous models' own bound (see polytomousInformationBound).
+      if (count === limit && !(polytomousInformationBound(code, slope, thresholds, start, k, theta) > worstKept)) continue;
+      if (probabilities !== null && isIneligible(probabilities, seed, i)) continue;
+      info = polytomousInformation(code, slope, thresholds, start, k, theta);
+    }
 
     if (count === limit) {
       if (!(info > worstKept)) continue;
@@ -230,7 +302,9 @@ export function selectNextItem(bank: ItemBankSnapshot, theta: number, options: S
         seed: eligibility === null ? 0 : eligibility.seed,
       };
       if (options.contentTargets) filter.area = underTargetArea(bank, options.contentTargets, administered, filter);
-      const count = rankByInformation(bank, theta, scalingConstant, filter, randomesque);
+      const count = bank.isPolytomous
+        ? rankMixedByInformation(bank, theta, scalingConstant, filter, randomesque)
+        : rankByInformation(bank, theta, scalingConstant, filter, randomesque);
       if (count === 0) continue;
       if (trace !== null) {
         trace.area = filter.area;

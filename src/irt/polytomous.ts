@@ -1,0 +1,413 @@
+/**
+ * Every item response model of the engine, item by item: category probabilities, Fisher information I(θ) and Warm's
+ * WLE weight J(θ) of the 4PL, the graded response model (GRM, Samejima), the generalized partial credit model (GPCM,
+ * Muraki) and the partial credit model (PCM = GPCM with a = 1). An item with k thresholds t₁..t_k is scored
+ * x = 0..k; D·a is written `slope`.
+ *
+ *   GRM:  P*ₓ = 1 / (1 + exp(−slope·(θ − tₓ))) for x = 1..k, P*₀ = 1, P*ₖ₊₁ = 0;  P(X = x) = P*ₓ − P*ₓ₊₁
+ *   GPCM: P(X = x) ∝ exp(Σ_{j≤x} slope·(θ − t_j))  (empty sum for x = 0)
+ *   I(θ) = Σₓ P′ₓ² / Pₓ,   J(θ) = Σₓ P′ₓ P″ₓ / Pₓ
+ *
+ * Closed forms used (no numerical derivatives, no cancellation that grows with |θ − t|):
+ * - GRM: Pₓ = (eₓ₊₁ − eₓ)·sₓ·sₓ₊₁ with eₓ = exp(−slope(θ − tₓ)), sₓ = P*ₓ (a difference of two positive terms whose
+ *   ratio depends only on the item, never on θ); P′ₓ = slope·Pₓ·gₓ with gₓ = Q*ₓ − P*ₓ₊₁ (Q* = 1 − P*), and
+ *   P″ₓ = slope²·Pₓ·(gₓ² − hₓ) with hₓ = P*ₓQ*ₓ + P*ₓ₊₁Q*ₓ₊₁. So I = slope² Σ Pₓgₓ², J = slope³ Σ Pₓgₓ(gₓ² − hₓ)
+ *   and the score of an answer x is slope·gₓ.
+ * - GPCM/PCM: P′ₓ = slope·Pₓ(x − E[X]), so I = slope²·Var(X), J = slope³·E[(X − E[X])³] and the score of x is
+ *   slope·(x − E[X]); probabilities by a max-shifted softmax.
+ * - 4PL: I = P′²/(PQ), J = I·slope·(1 − 2s) with s the logistic core (see model.ts).
+ *
+ * Everything here is allocation-free (module scratch for the GPCM's ≤ 10 categories) and plain IEEE arithmetic
+ * through `fastExp`, so results are bit-for-bit reproducible like the 4PL's.
+ */
+import {
+  DEFAULT_SCALING_CONSTANT,
+  MAX_CATEGORIES,
+  MODEL_4PL,
+  MODEL_GRM,
+  PROBABILITY_FLOOR,
+  fastExp,
+  type ItemParameterArrays,
+} from './model.js';
+
+/** Item columns plus the scaling constant D a bank snapshot carries (default 1 when absent). */
+export type ItemModelView = ItemParameterArrays & { readonly scalingConstant?: number };
+
+// GPCM scratch (single-threaded; none of these functions re-enters another).
+const gpcmExponent = new Float64Array(MAX_CATEGORIES);
+const gpcmWeight = new Float64Array(MAX_CATEGORIES);
+
+/** Running sums over the answered items at one θ, filled by `accumulateItemTerms`. */
+export interface LikelihoodTerms {
+  /** Σ log Pₓᵢ (each probability floored at PROBABILITY_FLOOR, except the GPCM's exact log-softmax). */
+  logLikelihood: number;
+  /** Σ d log Pₓᵢ / dθ. */
+  score: number;
+  /** Σ Iᵢ(θ). */
+  information: number;
+  /** Σ Jᵢ(θ), the WLE weight. */
+  weight: number;
+}
+
+export function emptyTerms(): LikelihoodTerms {
+  return { logLikelihood: 0, score: 0, information: 0, weight: 0 };
+}
+
+export function resetTerms(terms: LikelihoodTerms): LikelihoodTerms {
+  terms.logLikelihood = 0;
+  terms.score = 0;
+  terms.information = 0;
+  terms.weight = 0;
+  return terms;
+}
+
+/** Model code of item i (4PL when the arrays carry no model column). */
+export function modelCodeOf(items: ItemParameterArrays, i: number): number {
+  return items.model === undefined ? MODEL_4PL : items.model[i];
+}
+
+/** Number of score categories of item i (2 when the arrays carry no model columns). */
+export function categoryCountOf(items: ItemParameterArrays, i: number): number {
+  return items.categories === undefined ? 2 : items.categories[i];
+}
+
+// ---------------------------------------------------------------------------------------------
+// Per-model kernels (slope = D·a; the item's thresholds are thresholds[start .. start + k − 1])
+// ---------------------------------------------------------------------------------------------
+
+/** Adds log P, score, I and J of a 4PL item answered x (0 or 1) to `out`; same arithmetic as estimators' 4PL path. */
+function fourPlTerms(slope: number, b: number, c: number, d: number, x: number, theta: number, out: LikelihoodTerms): void {
+  const e = fastExp(-slope * (theta - b));
+  const s = 1 / (1 + e);
+  const sComplement = e * s;
+  const range = d - c;
+  const p = c + range * s;
+  const q = 1 - d + range * sComplement;
+  const derivative = slope * range * s * sComplement; // dP/dθ
+  if (x !== 0) {
+    const safeP = p > PROBABILITY_FLOOR ? p : PROBABILITY_FLOOR;
+    out.logLikelihood += Math.log(safeP);
+    out.score += derivative / safeP;
+  } else {
+    const safeQ = q > PROBABILITY_FLOOR ? q : PROBABILITY_FLOOR;
+    out.logLikelihood += Math.log(safeQ);
+    out.score -= derivative / safeQ;
+  }
+  const pq = p * q;
+  if (pq > 0) {
+    const information = (derivative * derivative) / pq;
+    out.information += information;
+    out.weight += information * slope * (sComplement - s); // P″ = P′·slope·(1 − 2s)
+  }
+}
+
+/**
+ * 4PL information at θ; the exact operations of selection's inlined 4PL path and of `information` in model.ts,
+ * so the three agree bit for bit.
+ */
+function fourPlInformation(slope: number, b: number, c: number, d: number, theta: number): number {
+  const z = slope * (theta - b);
+  const e = fastExp(-z);
+  const s = 1 / (1 + e);
+  const sComplement = e * s;
+  const range = d - c;
+  const pq = (c + range * s) * (1 - d + range * sComplement);
+  const derivative = slope * range * s * sComplement;
+  return pq > 0 ? (derivative * derivative) / pq : 0;
+}
+
+function grmTerms(slope: number, thresholds: ArrayLike<number>, start: number, k: number, x: number, theta: number, out: LikelihoodTerms): void {
+  // Boundary categories: P*₀ = 1 (Q*₀ = 0), P*ₖ₊₁ = 0; their P*Q* terms are 0.
+  let sPrevious = 1;
+  let sComplementPrevious = 0;
+  let ePrevious = 0;
+  let wPrevious = 0;
+  let information = 0;
+  let weight = 0;
+  for (let r = 0; r <= k; r++) {
+    let s = 0;
+    let sComplement = 1;
+    let e = 0;
+    if (r < k) {
+      e = fastExp(-slope * (theta - thresholds[start + r]));
+      s = 1 / (1 + e);
+      sComplement = e * s;
+    }
+    const w = s * sComplement;
+    const p = r === 0 ? sComplement : r === k ? sPrevious : (e - ePrevious) * s * sPrevious;
+    const g = sComplementPrevious - s;
+    const pg = p * g;
+    information += pg * g;
+    weight += pg * (g * g - wPrevious - w);
+    if (r === x) {
+      out.logLikelihood += Math.log(p > PROBABILITY_FLOOR ? p : PROBABILITY_FLOOR);
+      out.score += slope * g;
+    }
+    sPrevious = s;
+    sComplementPrevious = sComplement;
+    ePrevious = e;
+    wPrevious = w;
+  }
+  const slopeSquared = slope * slope;
+  out.information += slopeSquared * information;
+  out.weight += slopeSquared * slope * weight;
+}
+
+function grmInformation(slope: number, thresholds: ArrayLike<number>, start: number, k: number, theta: number): number {
+  let sPrevious = 1;
+  let sComplementPrevious = 0;
+  let ePrevious = 0;
+  let information = 0;
+  for (let r = 0; r <= k; r++) {
+    let s = 0;
+    let sComplement = 1;
+    let e = 0;
+    if (r < k) {
+      e = fastExp(-slope * (theta - thresholds[start + r]));
+      s = 1 / (1 + e);
+      sComplement = e * s;
+    }
+    const p = r === 0 ? sComplement : r === k ? sPrevious : (e - ePrevious) * s * sPrevious;
+    const g = sComplementPrevious - s;
+    information += p * g * g;
+    sPrevious = s;
+    sComplementPrevious = sComplement;
+    ePrevious = e;
+  }
+  return slope * slope * information;
+}
+
+function grmProbabilities(slope: number, thresholds: ArrayLike<number>, start: number, k: number, theta: number, out: Float64Array): void {
+  let sPrevious = 1;
+  let ePrevious = 0;
+  for (let r = 0; r <= k; r++) {
+    let s = 0;
+    let e = 0;
+    if (r < k) {
+      e = fastExp(-slope * (theta - thresholds[start + r]));
+      s = 1 / (1 + e);
+    }
+    out[r] = r === 0 ? e * s : r === k ? sPrevious : (e - ePrevious) * s * sPrevious;
+    sPrevious = s;
+    ePrevious = e;
+  }
+}
+
+/** P(X = x) of a GRM item; used by EAP at every grid point. */
+function grmProbability(slope: number, thresholds: ArrayLike<number>, start: number, k: number, x: number, theta: number): number {
+  if (x === 0) {
+    const e = fastExp(-slope * (theta - thresholds[start]));
+    return e / (1 + e);
+  }
+  const eLower = fastExp(-slope * (theta - thresholds[start + x - 1]));
+  if (x === k) return 1 / (1 + eLower);
+  const eUpper = fastExp(-slope * (theta - thresholds[start + x]));
+  return (eUpper - eLower) / (1 + eUpper) / (1 + eLower);
+}
+
+/** Fills gpcmExponent[0..k] with Σ_{j≤x} slope(θ − t_j) and gpcmWeight with their max-shifted exps; returns Σ weights. */
+function gpcmSoftmax(slope: number, thresholds: ArrayLike<number>, start: number, k: number, theta: number): number {
+  let z = 0;
+  let zMax = 0;
+  gpcmExponent[0] = 0;
+  for (let r = 1; r <= k; r++) {
+    z += slope * (theta - thresholds[start + r - 1]);
+    gpcmExponent[r] = z;
+    if (z > zMax) zMax = z;
+  }
+  let sum = 0;
+  for (let r = 0; r <= k; r++) {
+    const shifted = gpcmExponent[r] - zMax;
+    gpcmExponent[r] = shifted;
+    const w = fastExp(shifted);
+    gpcmWeight[r] = w;
+    sum += w;
+  }
+  return sum;
+}
+
+function gpcmTerms(slope: number, thresholds: ArrayLike<number>, start: number, k: number, x: number, theta: number, out: LikelihoodTerms): void {
+  const sum = gpcmSoftmax(slope, thresholds, start, k, theta);
+  let weightedScore = 0;
+  for (let r = 1; r <= k; r++) weightedScore += r * gpcmWeight[r];
+  const mean = weightedScore / sum;
+  let secondMoment = 0;
+  let thirdMoment = 0;
+  for (let r = 0; r <= k; r++) {
+    const deviation = r - mean;
+    const term = gpcmWeight[r] * deviation * deviation;
+    secondMoment += term;
+    thirdMoment += term * deviation;
+  }
+  const slopeSquared = slope * slope;
+  out.logLikelihood += gpcmExponent[x] - Math.log(sum);
+  out.score += slope * (x - mean);
+  out.information += (slopeSquared * secondMoment) / sum;
+  out.weight += (slopeSquared * slope * thirdMoment) / sum;
+}
+
+function gpcmInformation(slope: number, thresholds: ArrayLike<number>, start: number, k: number, theta: number): number {
+  const sum = gpcmSoftmax(slope, thresholds, start, k, theta);
+  let weightedScore = 0;
+  for (let r = 1; r <= k; r++) weightedScore += r * gpcmWeight[r];
+  const mean = weightedScore / sum;
+  let secondMoment = 0;
+  for (let r = 0; r <= k; r++) {
+    const deviation = r - mean;
+    secondMoment += gpcmWeight[r] * deviation * deviation;
+  }
+  return (slope * slope * secondMoment) / sum;
+}
+
+function gpcmProbabilities(slope: number, thresholds: ArrayLike<number>, start: number, k: number, theta: number, out: Float64Array): void {
+  const sum = gpcmSoftmax(slope, thresholds, start, k, theta);
+  for (let r = 0; r <= k; r++) out[r] = gpcmWeight[r] / sum;
+}
+
+function gpcmProbability(slope: number, thresholds: ArrayLike<number>, start: number, k: number, x: number, theta: number): number {
+  const sum = gpcmSoftmax(slope, thresholds, start, k, theta);
+  return gpcmWeight[x] / sum;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Dispatch by model (what estimation and selection call)
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * Information of a polytomous item (model GRM, GPCM or PCM) with `k` thresholds from `start`; selection's
+ * polytomous path and `itemInformation` both call this, so they agree bit for bit.
+ */
+export function polytomousInformation(model: number, slope: number, thresholds: ArrayLike<number>, start: number, k: number, theta: number): number {
+  return model === MODEL_GRM ? grmInformation(slope, thresholds, start, k, theta) : gpcmInformation(slope, thresholds, start, k, theta);
+}
+
+/** Keeps information bounds above the computed information despite rounding (which is ~1e-15 relative). */
+const BOUND_MARGIN = 1 + 1e-9;
+
+/** 1 + x + x²/2 + x³/6 + x⁴/24 ≤ e^x for x ≥ 0 (no exp: selection's pruning must be cheaper than the exps it saves). */
+function expLowerBound(x: number): number {
+  return 1 + x * (1 + x * (0.5 + x * (1 / 6 + x * (1 / 24))));
+}
+
+/**
+ * An upper bound of `polytomousInformation` (same arguments) without any exp, for selection's pruning:
+ * - GRM: I ≤ slope²/3, the information of the latent logistic response the categories coarsen; and I ≤ slope²·P*₁·Q*ₖ
+ *   (the score slope·gₓ has mean 0 and lies in [−P*₁, Q*ₖ]: Bhatia–Davis), where P*₁ ≤ e^−u below t₁,
+ *   u = slope(t₁ − θ), and Q*ₖ ≤ e^−u above tₖ, u = slope(θ − tₖ).
+ * - GPCM/PCM: I = slope²·Var(X) ≤ slope²·k²/4; and Var(X) ≤ E[X](k − E[X]) ≤ k·r/(1 − r)² below every threshold
+ *   (P(X = x) ≤ rˣ, r = e^−u, u = slope(min t − θ)), likewise for k − X above every threshold.
+ * e^u is bounded below by its degree-4 Taylor polynomial L, so r ≤ 1/L.
+ */
+export function polytomousInformationBound(
+  model: number,
+  slope: number,
+  thresholds: ArrayLike<number>,
+  start: number,
+  k: number,
+  theta: number,
+): number {
+  let lowest: number;
+  let highest: number;
+  if (model === MODEL_GRM) {
+    lowest = thresholds[start];
+    highest = thresholds[start + k - 1];
+  } else {
+    lowest = thresholds[start];
+    highest = lowest;
+    for (let j = 1; j < k; j++) {
+      const t = thresholds[start + j];
+      if (t < lowest) lowest = t;
+      else if (t > highest) highest = t;
+    }
+  }
+  const distance = theta < lowest ? lowest - theta : theta > highest ? theta - highest : 0;
+  const slopeSquared = slope * slope;
+  const l = expLowerBound(slope * distance);
+  if (model === MODEL_GRM) return slopeSquared * BOUND_MARGIN * Math.min(1 / 3, 1 / l);
+  const tail = distance > 0 ? (k * l) / ((l - 1) * (l - 1)) : Infinity;
+  return slopeSquared * BOUND_MARGIN * Math.min(0.25 * k * k, tail);
+}
+
+/** P(X = x) at θ of a polytomous item (GRM, GPCM or PCM); EAP's per-grid-point factor. */
+export function polytomousProbability(
+  model: number,
+  slope: number,
+  thresholds: ArrayLike<number>,
+  start: number,
+  k: number,
+  x: number,
+  theta: number,
+): number {
+  return model === MODEL_GRM ? grmProbability(slope, thresholds, start, k, x, theta) : gpcmProbability(slope, thresholds, start, k, x, theta);
+}
+
+/** Adds item i's log P(X = x), score, I and J at θ to `out` (any model). */
+export function accumulateItemTerms(
+  items: ItemParameterArrays,
+  i: number,
+  x: number,
+  theta: number,
+  scalingConstant: number,
+  out: LikelihoodTerms,
+): void {
+  const model = modelCodeOf(items, i);
+  const slope = scalingConstant * items.a[i];
+  if (model === MODEL_4PL) {
+    fourPlTerms(slope, items.b[i], items.c[i], items.d[i], x, theta, out);
+    return;
+  }
+  const { thresholds, thresholdStart } = items as Required<ItemParameterArrays>;
+  const k = categoryCountOf(items, i) - 1;
+  if (model === MODEL_GRM) grmTerms(slope, thresholds, thresholdStart[i], k, x, theta, out);
+  else gpcmTerms(slope, thresholds, thresholdStart[i], k, x, theta, out);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Public, per item of a bank
+// ---------------------------------------------------------------------------------------------
+
+function scalingConstantOf(bank: ItemModelView, scalingConstant: number | undefined): number {
+  return scalingConstant ?? bank.scalingConstant ?? DEFAULT_SCALING_CONSTANT;
+}
+
+/**
+ * P(X = x) at θ for x = 0..categories − 1 of item i (a 4PL item: [P(wrong), P(correct)]), written into `out` (a new
+ * array when absent; when given, its first `categories` entries). D is the bank's scaling constant unless given.
+ */
+export function categoryProbabilities(bank: ItemModelView, i: number, theta: number, out?: Float64Array, scalingConstant?: number): Float64Array {
+  const categories = categoryCountOf(bank, i);
+  const result = out ?? new Float64Array(categories);
+  if (result.length < categories) throw new RangeError(`out has length ${result.length}, item ${i} has ${categories} categories`);
+  const slope = scalingConstantOf(bank, scalingConstant) * bank.a[i];
+  const model = modelCodeOf(bank, i);
+  if (model === MODEL_4PL) {
+    const e = fastExp(-slope * (theta - bank.b[i]));
+    const s = 1 / (1 + e);
+    const sComplement = e * s;
+    const range = bank.d[i] - bank.c[i];
+    result[0] = 1 - bank.d[i] + range * sComplement;
+    result[1] = bank.c[i] + range * s;
+    return result;
+  }
+  const { thresholds, thresholdStart } = bank as Required<ItemParameterArrays>;
+  if (model === MODEL_GRM) grmProbabilities(slope, thresholds, thresholdStart[i], categories - 1, theta, result);
+  else gpcmProbabilities(slope, thresholds, thresholdStart[i], categories - 1, theta, result);
+  return result;
+}
+
+/** Fisher information I(θ) = Σₓ P′ₓ²/Pₓ of item i (any model); for a 4PL item equal to `information` in model.ts. */
+export function itemInformation(bank: ItemModelView, i: number, theta: number, scalingConstant?: number): number {
+  const slope = scalingConstantOf(bank, scalingConstant) * bank.a[i];
+  const model = modelCodeOf(bank, i);
+  if (model === MODEL_4PL) return fourPlInformation(slope, bank.b[i], bank.c[i], bank.d[i], theta);
+  const { thresholds, thresholdStart } = bank as Required<ItemParameterArrays>;
+  return polytomousInformation(model, slope, thresholds, thresholdStart[i], categoryCountOf(bank, i) - 1, theta);
+}
+
+const weightScratch = emptyTerms();
+
+/** Warm's WLE weight J(θ) = Σₓ P′ₓP″ₓ/Pₓ of item i (any model); J = I′ for GRM, GPCM, PCM and 2PL items. */
+export function itemWleWeight(bank: ItemModelView, i: number, theta: number, scalingConstant?: number): number {
+  accumulateItemTerms(bank, i, 0, theta, scalingConstantOf(bank, scalingConstant), resetTerms(weightScratch));
+  return weightScratch.weight;
+}
