@@ -38,7 +38,7 @@ describe('Admin and scoring (e2e)', () => {
         .set(ADMIN)
         .send({ items: [{ a: -1, b: 0 }], responses: [2], estimator: 'EAP' })
         .expect(400);
-      expect((bad.body.details as { field: string }[]).map((d) => d.field)).toEqual(expect.arrayContaining(['responses']));
+      expect((bad.body.details as { field: string }[]).map((d) => d.field)).toEqual(expect.arrayContaining(['responses.0']));
       const params = await request(server).post('/v1/estimate').set(ADMIN).send({ items: [{ a: -1, b: 0 }], responses: [1] }).expect(400);
       expect(params.body.details).toContainEqual(expect.objectContaining({ field: 'items.0.a' }));
       await request(server).post('/v1/estimate').send({ items, responses: [1, 1, 0] }).expect(401);

@@ -34,9 +34,9 @@ describe('Item banks (e2e)', () => {
   describe('POST /v1/item-banks and GET /v1/item-banks/:bankId', () => {
     it('should create a bank and read it back', async () => {
       const bank = await newBank('Algebra');
-      expect(bank).toEqual({ id: expect.any(String), name: 'Algebra', itemCount: 0, version: 1, createdAt: expect.any(String) });
+      expect(bank).toEqual({ id: expect.any(String), name: 'Algebra', itemCount: 0, version: 1, reportingScale: null, createdAt: expect.any(String) });
       const read = await request(server).get(`/v1/item-banks/${bank.id}`).set(ADMIN).expect(200);
-      expect(read.body).toEqual({ id: bank.id, name: 'Algebra', itemCount: 0, version: 1 });
+      expect(read.body).toEqual({ id: bank.id, name: 'Algebra', itemCount: 0, version: 1, reportingScale: null });
     });
 
     it('should validate the name, reject non-UUID ids with 400 and unknown banks with 404', async () => {

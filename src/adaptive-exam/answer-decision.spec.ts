@@ -13,6 +13,7 @@ const key: AnswerKey = {
     ['A', 'B', 'C'],
   ],
   correctKeys: ['B', 'A', 'C'],
+  optionScores: [null, null, null],
 };
 
 /** Item 0 answered, item 2 being shown. */
@@ -21,11 +22,17 @@ const midway: JudgedState = { history: [{ itemIndex: 0 }], currentItem: 2, finis
 describe(decideAnswer.name, () => {
   describe('the item being shown', () => {
     it('should accept a correct answer', () => {
-      expect(decideAnswer(midway, key, { itemId: 'i2', answer: 'C' })).toEqual({ kind: 'accept', ordinal: 2, correct: true });
+      expect(decideAnswer(midway, key, { itemId: 'i2', answer: 'C' })).toEqual({ kind: 'accept', ordinal: 2, score: 1, correct: true });
+    });
+
+    it('should score a polytomous item by the option chosen, full credit at its top score', () => {
+      const likert: AnswerKey = { ...key, correctKeys: [null, null, null], optionScores: [null, null, new Map([['A', 0], ['B', 1], ['C', 2]])] };
+      expect(decideAnswer(midway, likert, { itemId: 'i2', answer: 'B' })).toEqual({ kind: 'accept', ordinal: 2, score: 1, correct: false });
+      expect(decideAnswer(midway, likert, { itemId: 'i2', answer: 'C' })).toEqual({ kind: 'accept', ordinal: 2, score: 2, correct: true });
     });
 
     it('should accept a wrong answer, scored wrong', () => {
-      expect(decideAnswer(midway, key, { itemId: 'i2', answer: 'A' })).toEqual({ kind: 'accept', ordinal: 2, correct: false });
+      expect(decideAnswer(midway, key, { itemId: 'i2', answer: 'A' })).toEqual({ kind: 'accept', ordinal: 2, score: 0, correct: false });
     });
 
     it('should reject an answer that is not one of its options', () => {

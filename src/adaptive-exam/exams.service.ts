@@ -8,6 +8,7 @@ import { nextStep } from '../irt/index.js';
 import { ExposureCounts } from '../exposure/exposure-counts.service.js';
 import { type BankSnapshot, BankSnapshots } from '../item-banks/bank-snapshots.js';
 import type { CandidateItemView } from '../item-banks/dto/item-bank.views.js';
+import { type ReportingScale, scaleScore } from '../item-banks/reporting-scale.js';
 import { MetricsService } from '../metrics/metrics.service.js';
 import { ExamSessionRepository } from '../sessions/exam-session.repository.js';
 import { HotStateStore } from '../sessions/hot-state.store.js';
@@ -96,16 +97,20 @@ export class ExamsService {
     if (!stored) throw new ApiException(ErrorCode.NOT_FOUND, 'Exam not found');
     const { answered, startedAt, completedAt, stopReason } = stored;
     const status = stored.idle ? 'expired' : STATUS_VIEW[stored.status];
+    const scale = (await this.banks.get(exam.bankId))?.reportingScale ?? null;
     if (caller.kind === 'exam') {
       this.expiry.assertTokenLive(stored);
       const { theta, se } = feedbackFor(exam.config, stored);
-      const shown = exam.config.feedback === 'none' ? {} : { stopReason, ...(theta === undefined ? {} : { theta, se }) };
+      const shown = exam.config.feedback === 'none' ? {} : { stopReason, ...(theta === undefined ? {} : { theta, se, ...scaled(scale, theta) }) };
       return { examId, status, answered, startedAt, completedAt, ...shown };
     }
     const { bankId, candidateId, testDefinitionId, testDefinitionRevision } = exam;
     const { theta, se, revokedAt } = stored;
     const responses = await this.sessions.listResponses(examId);
-    return { examId, status, answered, startedAt, completedAt, stopReason, theta, se, bankId, candidateId, testDefinitionId, testDefinitionRevision, revokedAt, responses };
+    return {
+      examId, status, answered, startedAt, completedAt, stopReason, theta, se, ...scaled(scale, theta),
+      bankId, candidateId, testDefinitionId, testDefinitionRevision, revokedAt, responses,
+    };
   }
 
   /** Stops one exam's token at once on every instance (its responses stay); the number revoked (0 or 1). */
@@ -134,14 +139,15 @@ export class ExamsService {
       if (state.source === 'redis') return STALE;
       throw REJECTIONS[decision.reason]();
     }
-    const history = [...state.history, { itemIndex: decision.ordinal, correct: decision.correct }];
+    const history = [...state.history, { itemIndex: decision.ordinal, score: decision.score }];
     const { maxExposure } = exam.config.selection;
     const size = bank.engine.size;
     const eligibility = maxExposure === undefined ? null : this.exposure.eligibility(exam.bankId, size, maxExposure);
     const step = nextStep(exam.config, bank.engine, history, exam.seed, { eligibility, excluded: exam.excludedItems });
     const { theta, se, done, stopReason } = step;
     const itemVersion = bank.itemVersions[decision.ordinal];
-    const answer = { ...submitted, expectedVersion: state.version, correct: decision.correct, itemVersion, theta, se, nextItem: step.nextItemIndex, stopReason: stopReason ?? null };
+    const { correct, score } = decision;
+    const answer = { ...submitted, expectedVersion: state.version, correct, score, itemVersion, theta, se, nextItem: step.nextItemIndex, stopReason: stopReason ?? null };
     if (!(await submission.recordAnswer(answer, history))) return STALE;
     if (step.nextItemIndex !== null) this.exposure.administered(exam.bankId, size, step.nextItemIndex);
     this.metrics.answerAccepted(done);
@@ -187,4 +193,9 @@ function itemAt(bank: BankSnapshot, ordinal: number): CandidateItemView {
   const item = bank.content[ordinal];
   if (!item) throw new Error(`Item ${ordinal} of bank ${bank.bankId} v${bank.version} is missing`);
   return item;
+}
+
+/** θ on the bank's reporting scale, when it has one. */
+function scaled(scale: ReportingScale | null, theta: number): { scaledScore?: number; band?: { index: number; label: string } | null } {
+  return scale ? scaleScore(scale, theta) : {};
 }

@@ -16,6 +16,10 @@ export class ScoringService {
     if (dto.responses.length !== dto.items.length) {
       problems.push({ field: 'responses', message: `must have one entry per item (${dto.items.length}), got ${dto.responses.length}` });
     }
+    dto.items.forEach((item, i) => {
+      const top = (item.model ?? '4PL') === '4PL' ? 1 : (item.thresholds?.length ?? 0);
+      if (i < dto.responses.length && dto.responses[i] > top) problems.push({ field: `responses.${i}`, message: `must be a score from 0 to ${top} (items.${i})` });
+    });
     if (problems.length > 0) throw validationFailed(problems);
     const { theta, se, estimatorUsed } = estimateFromItemParameters(dto.items, dto.responses, settings);
     return { theta, se, estimatorUsed };

@@ -1,10 +1,12 @@
 import { Injectable } from '@nestjs/common';
 import { BoundedCache } from '../common/bounded-cache.js';
 import { AppConfig } from '../config/app-config.service.js';
-import { createBankSnapshot, ItemBankSnapshot, type BankItemInput } from '../irt/index.js';
+import { createBankSnapshot, type BankItemInput, type ItemBankSnapshot, type ItemParameterInput } from '../irt/index.js';
 import { MetricsService } from '../metrics/metrics.service.js';
+import type { OptionDto } from './dto/item-bank.dto.js';
 import type { CandidateItemView } from './dto/item-bank.views.js';
 import { ItemBanksRepository, type PinnedItemRow, type SnapshotRow } from './item-banks.repository.js';
+import type { ReportingScale } from './reporting-scale.js';
 
 /**
  * One version of a bank, in process memory: the engine's columns, the keys scoring needs, and the content a
@@ -16,12 +18,17 @@ export interface BankSnapshot {
   version: number;
   engine: ItemBankSnapshot;
   ordinalOf: ReadonlyMap<string, number>;
-  correctKeys: readonly string[];
+  /** Per ordinal, the right option of a 4PL item (null for a polytomous one). */
+  correctKeys: readonly (string | null)[];
+  /** Per ordinal, a polytomous item's score of each option key (null for a 4PL item). */
+  optionScores: readonly (ReadonlyMap<string, number> | null)[];
   optionKeys: readonly (readonly string[])[];
   /** Per ordinal, what a candidate may see (null for a gap, which is never selectable). */
   content: readonly (CandidateItemView | null)[];
   /** Per ordinal, the item version held (what a response records). */
   itemVersions: Int32Array;
+  /** How results report θ (the bank's current scale), null: θ only. */
+  reportingScale: ReportingScale | null;
   /** Approximate bytes held (typed arrays, strings, maps). */
   bytes: number;
 }
@@ -157,25 +164,38 @@ export class BankSnapshots {
   }
 }
 
+/** An item's parameters as the engine takes them, from a row of either table (b is the engine's only for 4PL). */
+function parametersOf(row: Pick<PinnedItemRow, 'model' | 'a' | 'b' | 'c' | 'd' | 'thresholds'>): ItemParameterInput {
+  if (row.model === '4PL') return { a: row.a, b: row.b, c: row.c, d: row.d };
+  return { model: row.model, a: row.a, thresholds: row.thresholds ?? [] };
+}
+
+/** What scoring needs of one item: its right option (4PL) or each option's score (polytomous). */
+function scoringOf(row: Pick<PinnedItemRow, 'correctKey' | 'options'>): { correctKey: string | null; optionScores: ReadonlyMap<string, number> | null } {
+  if (row.correctKey !== null) return { correctKey: row.correctKey, optionScores: null };
+  return { correctKey: null, optionScores: new Map(row.options.map((option) => [option.key, option.score ?? 0])) };
+}
+
 function buildSnapshot(bankId: string, rows: SnapshotRow[]): BankSnapshot {
-  const items = rows.filter((row): row is SnapshotRow & { id: string; ordinal: number; stem: string; options: CandidateItemView['options']; correctKey: string } => row.id !== null);
+  const items = rows.filter((row): row is SnapshotRow & { id: string; ordinal: number; stem: string; options: OptionDto[] } => row.id !== null);
   const size = items.length === 0 ? 0 : items[items.length - 1].ordinal + 1;
   // Ordinals are dense by construction; a gap (should one ever appear) becomes a disabled placeholder.
   const inputs: BankItemInput[] = Array.from({ length: size }, () => ({ a: 1, b: 0, enabled: false }));
-  const correctKeys = new Array<string>(size).fill('');
+  const correctKeys = new Array<string | null>(size).fill(null);
+  const optionScores = new Array<ReadonlyMap<string, number> | null>(size).fill(null);
   const itemVersions = new Int32Array(size);
   const optionKeys: string[][] = Array.from({ length: size }, () => []);
   const content = new Array<CandidateItemView | null>(size).fill(null);
   const ordinalOf = new Map<string, number>();
   let characters = 0;
   for (const item of items) {
-    inputs[item.ordinal] = { a: item.a, b: item.b, c: item.c, d: item.d, area: item.contentArea, enabled: item.enabled, exposureControl: item.exposureK ?? undefined };
+    inputs[item.ordinal] = { ...parametersOf(item), area: item.contentArea, enabled: item.enabled, exposureControl: item.exposureK ?? undefined };
     itemVersions[item.ordinal] = item.itemVersion;
-    correctKeys[item.ordinal] = item.correctKey;
+    ({ correctKey: correctKeys[item.ordinal], optionScores: optionScores[item.ordinal] } = scoringOf(item));
     optionKeys[item.ordinal] = item.options.map((option) => option.key);
     content[item.ordinal] = { id: item.id, stem: item.stem, options: item.options.map(({ key, text }) => ({ key, text })) };
     ordinalOf.set(item.id, item.ordinal);
-    characters += item.stem.length + item.correctKey.length + (item.contentArea?.length ?? 0);
+    characters += item.stem.length + (item.correctKey?.length ?? 0) + (item.contentArea?.length ?? 0);
     for (const option of item.options) characters += 2 * option.key.length + option.text.length;
   }
   const engine = createBankSnapshot(inputs);
@@ -185,9 +205,11 @@ function buildSnapshot(bankId: string, rows: SnapshotRow[]): BankSnapshot {
     engine,
     ordinalOf,
     correctKeys,
+    optionScores,
     optionKeys,
     content,
     itemVersions,
+    reportingScale: rows[0].reportingScale,
     bytes: engine.byteLength + itemVersions.byteLength + 2 * characters + ITEM_OVERHEAD_BYTES * size,
   };
 }
@@ -195,23 +217,22 @@ function buildSnapshot(bankId: string, rows: SnapshotRow[]): BankSnapshot {
 /** `current` with the changed items put back as they were at `bankVersion` (copies of the columns they touch). */
 function pinSnapshot(current: BankSnapshot, bankVersion: number, rows: readonly PinnedItemRow[]): BankSnapshot {
   const { engine } = current;
-  const [a, b, c, d] = [engine.a.slice(), engine.b.slice(), engine.c.slice(), engine.d.slice()];
   const correctKeys = current.correctKeys.slice();
+  const optionScores = current.optionScores.slice();
   const optionKeys = current.optionKeys.slice();
   const content = current.content.slice();
   const itemVersions = current.itemVersions.slice();
   let characters = 0;
   for (const row of rows) {
     const { ordinal } = row;
-    [a[ordinal], b[ordinal], c[ordinal], d[ordinal]] = [row.a, row.b, row.c, row.d];
-    correctKeys[ordinal] = row.correctKey;
+    ({ correctKey: correctKeys[ordinal], optionScores: optionScores[ordinal] } = scoringOf(row));
     optionKeys[ordinal] = row.options.map((option) => option.key);
     content[ordinal] = { id: current.content[ordinal]!.id, stem: row.stem, options: row.options.map(({ key, text }) => ({ key, text })) };
     itemVersions[ordinal] = row.version;
-    characters += row.stem.length + row.correctKey.length;
+    characters += row.stem.length + (row.correctKey?.length ?? 0);
     for (const option of row.options) characters += 2 * option.key.length + option.text.length;
   }
-  const pinnedEngine = new ItemBankSnapshot(a, b, c, d, engine.enabled, engine.area, engine.areas, engine.exposureControl, engine.scalingConstant);
-  const bytes = 4 * a.byteLength + itemVersions.byteLength + 8 * 3 * engine.size + 2 * characters + ITEM_OVERHEAD_BYTES * rows.length;
-  return { ...current, version: bankVersion, engine: pinnedEngine, correctKeys, optionKeys, content, itemVersions, bytes };
+  const pinnedEngine = engine.withItemParameters(rows.map((row) => [row.ordinal, parametersOf(row)] as const));
+  const bytes = pinnedEngine.byteLength + itemVersions.byteLength + 8 * 4 * engine.size + 2 * characters + ITEM_OVERHEAD_BYTES * rows.length;
+  return { ...current, version: bankVersion, engine: pinnedEngine, correctKeys, optionScores, optionKeys, content, itemVersions, bytes };
 }

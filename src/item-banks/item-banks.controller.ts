@@ -7,7 +7,7 @@ import { CurrentCaller } from '../common/auth/caller.decorator.js';
 import { ApiErrors } from '../common/errors/error-body.dto.js';
 import { ErrorCode } from '../common/errors/error-code.js';
 import { uuidParam } from '../common/http/uuid-param.pipe.js';
-import { CreateBankDto, ImportItemsDto, ListItemsQuery, UpdateItemDto } from './dto/item-bank.dto.js';
+import { CreateBankDto, ImportItemsDto, ListItemsQuery, UpdateBankDto, UpdateItemDto } from './dto/item-bank.dto.js';
 import { BankView, CreatedBankView, ImportResultView, ItemPageView, ItemVersionView, ItemView } from './dto/item-bank.views.js';
 import { ItemBanksService } from './item-banks.service.js';
 
@@ -26,7 +26,7 @@ export class ItemBanksController {
   @ApiErrors(UNAUTHORIZED, FORBIDDEN)
   @ApiCreatedResponse({ type: CreatedBankView })
   createBank(@CurrentCaller() caller: Caller, @Body() dto: CreateBankDto): Promise<CreatedBankView> {
-    return this.banks.createBank(caller, dto.name);
+    return this.banks.createBank(caller, dto);
   }
 
   @Get('item-banks/:bankId')
@@ -36,6 +36,15 @@ export class ItemBanksController {
   @ApiOkResponse({ type: BankView })
   getBank(@Param('bankId', uuidParam('bankId')) bankId: string, @CurrentCaller() caller: Caller): Promise<BankView> {
     return this.banks.getBank(caller, bankId);
+  }
+
+  @Patch('item-banks/:bankId')
+  @Auth({ key: ['banks:write'] })
+  @ApiOperation({ summary: 'Rename a bank or set its reporting scale (null removes it); bumps the bank version' })
+  @ApiErrors(UNAUTHORIZED, FORBIDDEN, NOT_FOUND)
+  @ApiOkResponse({ type: BankView })
+  updateBank(@Param('bankId', uuidParam('bankId')) bankId: string, @CurrentCaller() caller: Caller, @Body() dto: UpdateBankDto): Promise<BankView> {
+    return this.banks.updateBank(caller, bankId, dto);
   }
 
   @Post('item-banks/:bankId/items')

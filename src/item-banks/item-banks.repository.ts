@@ -1,7 +1,9 @@
 import { Injectable } from '@nestjs/common';
-import type { Item } from '@prisma/client';
+import { type Item, Prisma } from '@prisma/client';
 import { PrismaService } from '../prisma/prisma.service.js';
 import type { OptionDto } from './dto/item-bank.dto.js';
+import type { ReportingScale } from './reporting-scale.js';
+import type { ItemModel } from '../irt/index.js';
 
 /** One item of an import, ids assigned. */
 export interface NewItemRow {
@@ -9,12 +11,41 @@ export interface NewItemRow {
   externalId: string;
   stem: string;
   options: OptionDto[];
-  correctKey: string;
-  a: number;
-  b: number;
+  /** A 4PL item's right option; a polytomous item has none. */
+  correctKey?: string | null;
+  model?: ItemModel;
+  a?: number;
+  b?: number;
   c?: number;
   d?: number;
+  thresholds?: number[] | null;
   contentArea?: string;
+}
+
+/** An item's options as stored: key and text, and a polytomous item's scores. */
+export const storedOptions = (options: readonly OptionDto[]) =>
+  options.map(({ key, text, score }) => (score === undefined ? { key, text } : { key, text, score }));
+
+/** A polytomous item's b column: the mean of its thresholds (a location for listings; the engine ignores it). */
+const locationOf = (row: Pick<NewItemRow, 'b' | 'thresholds'>) =>
+  row.thresholds?.length ? row.thresholds.reduce((sum, t) => sum + t, 0) / row.thresholds.length : row.b!;
+
+/** A float8[] literal, exact (JavaScript prints the shortest text that reads back as the same double). */
+const arrayLiteral = (values: readonly number[] | null | undefined) => (values?.length ? `{${values.join(',')}}` : null);
+
+/** A bank as its routes show it. */
+export interface BankRow {
+  id: string;
+  name: string;
+  version: number;
+  itemCount: number;
+  reportingScale: ReportingScale | null;
+}
+
+const BANK_COLUMNS = { id: true, name: true, version: true, reportingScale: true, _count: { select: { items: true } } } as const;
+
+function toBankRow(bank: { id: string; name: string; version: number; reportingScale: unknown; _count: { items: number } }): BankRow {
+  return { id: bank.id, name: bank.name, version: bank.version, itemCount: bank._count.items, reportingScale: bank.reportingScale as ReportingScale | null };
 }
 
 /** Rows per INSERT of an import: each statement's parameters are built (synchronously) in a few milliseconds. */
@@ -25,18 +56,21 @@ const ROWS_PER_INSERT = 1_000;
  * as their shortest round-trip text, so parameters arrive bit for bit).
  */
 const INSERT_ITEMS = `
-  INSERT INTO item (id, bank_id, ordinal, external_id, stem, options, correct_key, a, b, c, d, content_area, enabled, created_at, updated_at)
-  SELECT u.id, $1::uuid, $2::int + (u.n - 1)::int, u.ext, u.stem, u.opts::jsonb, u.ck, u.a, u.b, u.c, u.d, u.area, true, now(), now()
+  INSERT INTO item (id, bank_id, ordinal, external_id, stem, options, correct_key, a, b, c, d, content_area, model, thresholds, enabled,
+                    created_at, updated_at)
+  SELECT u.id, $1::uuid, $2::int + (u.n - 1)::int, u.ext, u.stem, u.opts::jsonb, u.ck, u.a, u.b, u.c, u.d, u.area, u.model, u.thr::float8[], true,
+         now(), now()
     FROM unnest($3::uuid[], $4::varchar[], $5::text[], $6::text[], $7::varchar[], $8::float8[], $9::float8[], $10::float8[], $11::float8[],
-                $12::varchar[])
-         WITH ORDINALITY AS u(id, ext, stem, opts, ck, a, b, c, d, area, n)`;
+                $12::varchar[], $13::varchar[], $14::text[])
+         WITH ORDINALITY AS u(id, ext, stem, opts, ck, a, b, c, d, area, model, thr, n)`;
 
-export type ItemPatch = Partial<Pick<Item, 'externalId' | 'stem' | 'correctKey' | 'a' | 'b' | 'c' | 'd' | 'contentArea' | 'enabled'>> & {
+export type ItemPatch = Partial<Pick<Item, 'externalId' | 'stem' | 'correctKey' | 'a' | 'b' | 'c' | 'd' | 'contentArea' | 'enabled' | 'thresholds'>> & {
   options?: OptionDto[];
+  model?: ItemModel;
 };
 
 /** The fields an item version holds: changing any of them makes a new version (exams keep theirs). */
-export const VERSIONED_FIELDS = ['stem', 'options', 'correctKey', 'a', 'b', 'c', 'd'] as const;
+export const VERSIONED_FIELDS = ['stem', 'options', 'correctKey', 'model', 'thresholds', 'a', 'b', 'c', 'd'] as const;
 
 /** One version of an item as a pinned exam needs it (the items changed since its bank version). */
 export interface PinnedItemRow {
@@ -44,7 +78,9 @@ export interface PinnedItemRow {
   version: number;
   stem: string;
   options: OptionDto[];
-  correctKey: string;
+  correctKey: string | null;
+  model: ItemModel;
+  thresholds: number[] | null;
   a: number;
   b: number;
   c: number;
@@ -60,11 +96,14 @@ export interface ItemVersionRow extends Omit<PinnedItemRow, 'ordinal'> {
 /** One item row as a bank snapshot is built from it. */
 export interface SnapshotRow {
   version: number;
+  reportingScale: ReportingScale | null;
   id: string | null;
   ordinal: number | null;
   stem: string | null;
   options: OptionDto[] | null;
   correctKey: string | null;
+  model: ItemModel;
+  thresholds: number[] | null;
   a: number;
   b: number;
   c: number;
@@ -88,16 +127,29 @@ export type InsertItemsResult =
 export class ItemBanksRepository {
   constructor(private readonly prisma: PrismaService) {}
 
-  createBank(name: string) {
-    return this.prisma.itemBank.create({ data: { name }, select: { id: true, name: true, version: true, createdAt: true } });
+  async createBank(name: string, reportingScale: ReportingScale | null) {
+    const bank = await this.prisma.itemBank.create({
+      data: { name, reportingScale: (reportingScale as unknown as Prisma.InputJsonObject | null) ?? Prisma.DbNull },
+      select: { id: true, name: true, version: true, reportingScale: true, createdAt: true },
+    });
+    return { ...bank, reportingScale: bank.reportingScale as ReportingScale | null };
   }
 
-  async findBank(bankId: string): Promise<{ id: string; name: string; version: number; itemCount: number } | null> {
-    const bank = await this.prisma.itemBank.findUnique({
-      where: { id: bankId },
-      select: { id: true, name: true, version: true, _count: { select: { items: true } } },
-    });
-    return bank && { id: bank.id, name: bank.name, version: bank.version, itemCount: bank._count.items };
+  async findBank(bankId: string): Promise<BankRow | null> {
+    const bank = await this.prisma.itemBank.findUnique({ where: { id: bankId }, select: BANK_COLUMNS });
+    return bank && toBankRow(bank);
+  }
+
+  /** Renames a bank or sets its reporting scale, bumping its version (snapshots carry the scale); null: no such bank. */
+  async updateBank(bankId: string, change: { name?: string; reportingScale?: ReportingScale | null }): Promise<BankRow | null> {
+    const { name, reportingScale } = change;
+    const data = {
+      ...(name === undefined ? {} : { name }),
+      ...(reportingScale === undefined ? {} : { reportingScale: (reportingScale as unknown as Prisma.InputJsonObject | null) ?? Prisma.DbNull }),
+      version: { increment: 1 },
+    };
+    const updated = await this.prisma.itemBank.updateMany({ where: { id: bankId }, data });
+    return updated.count === 0 ? null : this.findBank(bankId);
   }
 
   async bankVersion(bankId: string): Promise<number | null> {
@@ -131,13 +183,15 @@ export class ItemBanksRepository {
           column((row) => row.id),
           column((row) => row.externalId),
           column((row) => row.stem),
-          column((row) => JSON.stringify(row.options.map(({ key, text }) => ({ key, text })))),
-          column((row) => row.correctKey),
-          column((row) => row.a),
-          column((row) => row.b),
+          column((row) => JSON.stringify(storedOptions(row.options))),
+          column((row) => row.correctKey ?? null),
+          column((row) => row.a ?? 1),
+          column((row) => locationOf(row)),
           column((row) => row.c ?? 0),
           column((row) => row.d ?? 1),
           column((row) => row.contentArea ?? null),
+          column((row) => row.model ?? '4PL'),
+          column((row) => arrayLiteral(row.thresholds)),
         ]);
       }
       const { rows: [bank] } = await client.query<{ version: number }>(
@@ -146,8 +200,9 @@ export class ItemBanksRepository {
       );
       // Each new item's version 1, introduced by this bank version.
       await client.query(
-        `INSERT INTO item_version (item_id, version, bank_id, bank_version, stem, options, correct_key, a, b, c, d, created_at)
-         SELECT id, 1, bank_id, $2::int, stem, options, correct_key, a, b, c, d, created_at FROM item WHERE bank_id = $1 AND ordinal >= $3::int`,
+        `INSERT INTO item_version (item_id, version, bank_id, bank_version, stem, options, correct_key, model, thresholds, a, b, c, d, created_at)
+         SELECT id, 1, bank_id, $2::int, stem, options, correct_key, model, thresholds, a, b, c, d, created_at
+           FROM item WHERE bank_id = $1 AND ordinal >= $3::int`,
         [bankId, bank.version, next],
       );
       return { outcome: 'inserted', bankVersion: bank.version };
@@ -171,17 +226,30 @@ export class ItemBanksRepository {
       if (!current) return null;
       await tx.$queryRaw`SELECT 1 FROM item_bank WHERE id = ${current.bankId}::uuid FOR UPDATE`;
       check(current);
-      const options = patch.options?.map(({ key, text }) => ({ key, text }));
+      const options = patch.options && storedOptions(patch.options);
       const newVersion = VERSIONED_FIELDS.some((field) => patch[field] !== undefined && !sameValue(field === 'options' ? options : patch[field], current[field]));
       const bankVersion = await this.bumpVersion(tx, current.bankId);
+      const { thresholds, ...fields } = patch;
+      const b = thresholds?.length ? locationOf({ thresholds }) : patch.b;
+      // Written as an exact literal: the driver adapter sends float8[] elements with fewer digits than a double needs.
+      if (thresholds !== undefined || patch.model === '4PL') {
+        await tx.$executeRaw`UPDATE item SET thresholds = ${arrayLiteral(patch.model === '4PL' ? null : thresholds)}::float8[] WHERE id = ${itemId}::uuid`;
+      }
       const item = await tx.item.update({
         where: { id: itemId },
-        data: { ...patch, options, ...(newVersion ? { version: { increment: 1 } } : {}) },
+        data: {
+          ...fields,
+          options,
+          b,
+          // A polytomous item has no asymptotes: the columns hold their neutral values.
+          ...(patch.model !== undefined && patch.model !== '4PL' ? { c: 0, d: 1 } : {}),
+          ...(newVersion ? { version: { increment: 1 } } : {}),
+        },
       });
       if (newVersion) {
         await tx.$executeRaw`
-          INSERT INTO item_version (item_id, version, bank_id, bank_version, stem, options, correct_key, a, b, c, d)
-          SELECT id, version, bank_id, ${bankVersion}::int, stem, options, correct_key, a, b, c, d FROM item WHERE id = ${itemId}::uuid`;
+          INSERT INTO item_version (item_id, version, bank_id, bank_version, stem, options, correct_key, model, thresholds, a, b, c, d)
+          SELECT id, version, bank_id, ${bankVersion}::int, stem, options, correct_key, model, thresholds, a, b, c, d FROM item WHERE id = ${itemId}::uuid`;
       }
       return item;
     });
@@ -195,18 +263,18 @@ export class ItemBanksRepository {
         bankId: true,
         versions: {
           orderBy: { version: 'asc' },
-          select: { version: true, bankVersion: true, stem: true, options: true, correctKey: true, a: true, b: true, c: true, d: true, createdAt: true },
+          select: { version: true, bankVersion: true, stem: true, options: true, correctKey: true, model: true, thresholds: true, a: true, b: true, c: true, d: true, createdAt: true },
         },
       },
     });
-    return item && { bankId: item.bankId, versions: item.versions.map((version) => ({ ...version, options: version.options as unknown as OptionDto[] })) };
+    return item && { bankId: item.bankId, versions: item.versions.map((version) => ({ ...version, model: version.model as ItemModel, options: version.options as unknown as OptionDto[] })) };
   }
 
   /** The bank's version and every item in one statement, so a snapshot matches the version it is filed under. */
   loadSnapshotRows(bankId: string): Promise<SnapshotRow[]> {
     return this.prisma.$queryRaw<SnapshotRow[]>`
-      SELECT b.version, i.id, i.ordinal, i.stem, i.options, i.correct_key AS "correctKey",
-             i.a, i.b, i.c, i.d, i.content_area AS "contentArea", i.enabled, i.version AS "itemVersion", i.exposure_k AS "exposureK"
+      SELECT b.version, b.reporting_scale AS "reportingScale", i.id, i.ordinal, i.stem, i.options, i.correct_key AS "correctKey",
+             i.model, i.thresholds, i.a, i.b, i.c, i.d, i.content_area AS "contentArea", i.enabled, i.version AS "itemVersion", i.exposure_k AS "exposureK"
         FROM item_bank b LEFT JOIN item i ON i.bank_id = b.id
        WHERE b.id = ${bankId}::uuid
        ORDER BY i.ordinal`;
@@ -218,7 +286,8 @@ export class ItemBanksRepository {
    */
   loadPinnedRows(bankId: string, bankVersion: number): Promise<PinnedItemRow[]> {
     return this.prisma.$queryRaw<PinnedItemRow[]>`
-      SELECT DISTINCT ON (v.item_id) i.ordinal, v.version, v.stem, v.options, v.correct_key AS "correctKey", v.a, v.b, v.c, v.d
+      SELECT DISTINCT ON (v.item_id) i.ordinal, v.version, v.stem, v.options, v.correct_key AS "correctKey", v.model, v.thresholds,
+             v.a, v.b, v.c, v.d
         FROM item_version v JOIN item i ON i.id = v.item_id
        WHERE v.bank_id = ${bankId}::uuid AND v.bank_version <= ${bankVersion}::int
          AND v.item_id IN (SELECT item_id FROM item_version WHERE bank_id = ${bankId}::uuid AND bank_version > ${bankVersion}::int)

@@ -1,21 +1,24 @@
 import { Injectable } from '@nestjs/common';
 import type { Item } from '@prisma/client';
+import type { ItemModel } from '../irt/index.js';
 import { assertBankAllowed, type Caller, clientOf } from '../common/auth/auth.types.js';
 import { ApiException } from '../common/errors/api-exception.js';
 import { ErrorCode } from '../common/errors/error-code.js';
 import { validationFailed } from '../common/http/validation.js';
 import { isUniqueViolation } from '../prisma/database-errors.js';
 import { BankSnapshots } from './bank-snapshots.js';
-import type { ListItemsQuery, OptionDto, UpdateItemDto } from './dto/item-bank.dto.js';
+import type { CreateBankDto, ListItemsQuery, OptionDto, ReportingScaleDto, UpdateBankDto, UpdateItemDto } from './dto/item-bank.dto.js';
 import type { BankView, CreatedBankView, ImportResultView, ItemPageView, ItemVersionView, ItemView } from './dto/item-bank.views.js';
 import { ItemBanksRepository } from './item-banks.repository.js';
 import { crossFieldProblems, MAX_REPORTED_PROBLEMS, validImport } from './item-import.js';
+import { type ReportingScale, reportingScaleProblems } from './reporting-scale.js';
 
 const DEFAULT_PAGE_SIZE = 100;
 
 function toItemView(item: Item): ItemView {
   const { id, bankId, externalId, ordinal, stem, correctKey, a, b, c, d, contentArea, enabled, version, createdAt, updatedAt } = item;
-  return { id, bankId, externalId, ordinal, stem, options: item.options as unknown as OptionDto[], correctKey, a, b, c, d, contentArea, enabled, version, createdAt, updatedAt };
+  const options = item.options as unknown as OptionDto[];
+  return { id, bankId, externalId, ordinal, stem, options, correctKey, model: item.model as ItemModel, a, b, c, d, thresholds: item.thresholds?.length ? item.thresholds : null, contentArea, enabled, version, createdAt, updatedAt };
 }
 
 const bankNotFound = () => new ApiException(ErrorCode.NOT_FOUND, 'Item bank not found');
@@ -27,14 +30,23 @@ export class ItemBanksService {
     private readonly snapshots: BankSnapshots,
   ) {}
 
-  async createBank(caller: Caller, name: string): Promise<CreatedBankView> {
+  async createBank(caller: Caller, dto: CreateBankDto): Promise<CreatedBankView> {
     const client = clientOf(caller);
     // A key limited to some banks could not use the new one: it may not create banks.
     if (client && !client.scopes.includes('admin') && client.bankIds.length > 0) {
       throw new ApiException(ErrorCode.FORBIDDEN, 'A key limited to some item banks cannot create banks');
     }
-    const bank = await this.repository.createBank(name);
+    const bank = await this.repository.createBank(dto.name, resolveScale(dto.reportingScale));
     return { ...bank, itemCount: 0 };
+  }
+
+  /** Renames a bank or sets (null: removes) its reporting scale. */
+  async updateBank(caller: Caller, bankId: string, dto: UpdateBankDto): Promise<BankView> {
+    assertBankAllowed(caller, bankId);
+    const bank = await this.repository.updateBank(bankId, { name: dto.name, reportingScale: dto.reportingScale === null ? null : resolveScale(dto.reportingScale) ?? undefined });
+    if (!bank) throw bankNotFound();
+    this.snapshots.invalidate(bankId);
+    return bank;
   }
 
   async getBank(caller: Caller, bankId: string): Promise<BankView> {
@@ -78,7 +90,7 @@ export class ItemBanksService {
     const item = await this.repository.itemVersions(itemId);
     if (!item) throw new ApiException(ErrorCode.NOT_FOUND, 'Item not found');
     assertBankAllowed(caller, item.bankId);
-    return item.versions;
+    return item.versions.map((version) => ({ ...version, thresholds: version.thresholds?.length ? version.thresholds : null }));
   }
 
   /**
@@ -90,14 +102,19 @@ export class ItemBanksService {
     try {
       updated = await this.repository.updateItem(itemId, patch, (current) => {
         assertBankAllowed(caller, current.bankId);
+        // A change of model takes the new model's fields from the PATCH; the old model's are dropped.
+        const model = patch.model ?? (current.model as ItemModel);
+        const polytomous = model !== '4PL';
         const problems = crossFieldProblems(
           {
             options: patch.options ?? (current.options as unknown as OptionDto[]),
-            correctKey: patch.correctKey ?? current.correctKey,
+            correctKey: patch.correctKey !== undefined ? patch.correctKey : current.correctKey,
+            model,
             a: patch.a ?? current.a,
             b: patch.b ?? current.b,
-            c: patch.c ?? current.c,
-            d: patch.d ?? current.d,
+            c: patch.c ?? (polytomous ? undefined : current.c),
+            d: patch.d ?? (polytomous ? undefined : current.d),
+            thresholds: patch.thresholds ?? (polytomous ? current.thresholds : undefined),
           },
           '',
         );
@@ -111,4 +128,20 @@ export class ItemBanksService {
     this.snapshots.invalidate(updated.bankId);
     return toItemView(updated);
   }
+}
+
+/** A scale as stored, defaults filled, checked across fields (problems named `reportingScale.<field>`); null for none. */
+function resolveScale(dto: ReportingScaleDto | undefined): ReportingScale | null {
+  if (!dto) return null;
+  const scale: ReportingScale = {
+    slope: dto.slope,
+    intercept: dto.intercept,
+    decimals: dto.decimals ?? 0,
+    min: dto.min ?? null,
+    max: dto.max ?? null,
+    bands: (dto.bands ?? []).map(({ min, label }) => ({ min, label })),
+  };
+  const problems = reportingScaleProblems(scale);
+  if (problems.length > 0) throw validationFailed(problems.map((p) => ({ field: `reportingScale.${p.field}`, message: p.message })));
+  return scale;
 }

@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { compileSchema, STORABLE_TEXT } from '../common/http/json-schema.js';
 import { type FieldProblem, validationFailed } from '../common/http/validation.js';
-import { validateItemParameters } from '../irt/index.js';
+import { ITEM_MODELS, validateItemParameters } from '../irt/index.js';
+import { MAX_THRESHOLDS } from '../irt/model.js';
 import { MAX_ITEMS_PER_IMPORT, type NewItemDto } from './dto/item-bank.dto.js';
 import type { NewItemRow } from './item-banks.repository.js';
 
@@ -23,7 +24,7 @@ const text = (maxLength: number) => ({ type: 'string', minLength: 1, maxLength, 
 const itemProblems = compileSchema({
   type: 'object',
   additionalProperties: false,
-  required: ['stem', 'options', 'correctKey', 'a', 'b'],
+  required: ['stem', 'options'],
   properties: {
     externalId: text(200),
     stem: text(20_000),
@@ -31,13 +32,20 @@ const itemProblems = compileSchema({
       type: 'array',
       minItems: 2,
       maxItems: 50,
-      items: { type: 'object', additionalProperties: false, required: ['key', 'text'], properties: { key: text(50), text: text(5_000) } },
+      items: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['key', 'text'],
+        properties: { key: text(50), text: text(5_000), score: { type: 'integer', minimum: 0, maximum: MAX_THRESHOLDS } },
+      },
     },
     correctKey: text(50),
+    model: { enum: [...ITEM_MODELS] },
     a: { type: 'number' },
     b: { type: 'number' },
     c: { type: 'number' },
     d: { type: 'number' },
+    thresholds: { type: 'array', minItems: 1, maxItems: MAX_THRESHOLDS, items: { type: 'number' } },
     contentArea: text(100),
   },
 });
@@ -49,17 +57,40 @@ const envelopeProblems = compileSchema({
   properties: { items: { type: 'array', minItems: 1, maxItems: MAX_ITEMS_PER_IMPORT } },
 });
 
-type ItemRules = Pick<NewItemRow, 'options' | 'correctKey' | 'a' | 'b' | 'c' | 'd'>;
+type ItemRules = Pick<NewItemRow, 'options' | 'model' | 'a' | 'b' | 'c' | 'd' | 'thresholds'> & { correctKey?: string | null };
 
-/** Rules that span fields: the IRT parameter ranges, unique option keys, correctKey among them. */
+/**
+ * Rules that span fields: the model's parameters (the engine's ranges), unique option keys, and how options are
+ * scored: a 4PL item names its right option in correctKey; a GRM, GPCM or PCM item with k thresholds gives every
+ * option a score in 0..k, every score to at least one option, and has no correctKey.
+ */
 export function crossFieldProblems(item: ItemRules, prefix: string): FieldProblem[] {
-  const problems = validateItemParameters(item).map((p) => ({ field: `${prefix}${p.field}`, message: p.message }));
+  const problems = validateItemParameters({ ...item, thresholds: item.thresholds ?? undefined }).map((p) => ({ field: `${prefix}${p.field}`, message: p.message }));
+  const add = (field: string, message: string) => problems.push({ field: `${prefix}${field}`, message });
   const keys = new Set<string>();
   item.options.forEach((option, k) => {
-    if (keys.has(option.key)) problems.push({ field: `${prefix}options.${k}.key`, message: `duplicate option key "${option.key}"` });
+    if (keys.has(option.key)) add(`options.${k}.key`, `duplicate option key "${option.key}"`);
     keys.add(option.key);
   });
-  if (!keys.has(item.correctKey)) problems.push({ field: `${prefix}correctKey`, message: 'must be one of the option keys' });
+  const model = item.model ?? '4PL';
+  if (model === '4PL') {
+    if (item.correctKey == null) add('correctKey', 'is required for a 4PL item');
+    else if (!keys.has(item.correctKey)) add('correctKey', 'must be one of the option keys');
+    item.options.forEach((option, k) => {
+      if (option.score !== undefined) add(`options.${k}.score`, 'applies to GRM, GPCM and PCM items only (a 4PL item has a correctKey)');
+    });
+    return problems;
+  }
+  if (item.correctKey != null) add('correctKey', `does not apply to ${model} items (their options carry scores)`);
+  const top = item.thresholds?.length ?? 0;
+  const given = new Set<number>();
+  item.options.forEach((option, k) => {
+    if (option.score === undefined) add(`options.${k}.score`, `is required for ${model} items`);
+    else if (option.score > top) add(`options.${k}.score`, `must be at most ${top} (the number of thresholds)`);
+    else given.add(option.score);
+  });
+  const missing = Array.from({ length: top + 1 }, (_, score) => score).filter((score) => !given.has(score));
+  if (top > 0 && missing.length > 0 && given.size > 0) add('options', `must give every score from 0 to ${top} (missing ${missing.join(', ')})`);
   return problems;
 }
 

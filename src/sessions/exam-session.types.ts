@@ -67,7 +67,10 @@ export interface AnswerWrite {
   expectedVersion: number;
   itemId: string;
   answer: string;
+  /** Full credit (the right option of a 4PL item, the top category of a polytomous one). */
   correct: boolean;
+  /** 1/0 for a 4PL item, 0..k for a polytomous one. */
+  score: number;
   /** The version of the item it was scored with. */
   itemVersion: number;
   theta: number;
@@ -85,6 +88,7 @@ export interface StoredResponse {
   itemVersion: number;
   answer: string;
   correct: boolean;
+  score: number;
   thetaAfter: number;
   seAfter: number;
   createdAt: Date;

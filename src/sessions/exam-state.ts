@@ -9,38 +9,48 @@ export interface ExamHotState {
   se: number;
   /** Ordinal of the item being shown, null when none. */
   currentItem: number | null;
-  /** Answered items in order. */
-  history: { itemIndex: number; correct: boolean }[];
+  /** Answered items in order, with the score each answer earned (1/0 for a 4PL item, 0..k for a polytomous one). */
+  history: { itemIndex: number; score: number }[];
 }
 
+/** Version, θ, SE and the current item; the layout's own format byte follows. */
 const HEADER_BYTES = 24;
+/** Format byte of the score layout. States written before it had none (their length is 24 + 4n, this one 25 + 4n). */
+const SCORES_FORMAT = 2;
 const NO_ITEM = -1;
+const SCORE_BITS = 4;
+const SCORE_MASK = (1 << SCORE_BITS) - 1;
 
 /**
- * Binary layout (big-endian): version u32 | theta f64 | se f64 | current i32 | per answer u32 (ordinal << 1 | correct).
- * The version comes first so the Lua compare-and-set can read it with `string.byte` (see hot-state.store.ts).
- * 20 answers take 104 bytes.
+ * Binary layout (big-endian): version u32 | theta f64 | se f64 | current i32 | format u8 (2) | per answer u32
+ * (ordinal << 4 | score). The version comes first so the Lua compare-and-set can read it with `string.byte` (see
+ * hot-state.store.ts). 20 answers take 105 bytes. States of the earlier layout (no format byte, ordinal << 1 | correct)
+ * are still read: an upgrade keeps the running exams' hot states.
  */
 export function encodeExamState(state: ExamHotState): Buffer {
-  const buffer = Buffer.allocUnsafe(HEADER_BYTES + 4 * state.history.length);
+  const body = HEADER_BYTES + 1;
+  const buffer = Buffer.allocUnsafe(body + 4 * state.history.length);
   buffer.writeUInt32BE(state.version, 0);
   buffer.writeDoubleBE(state.theta, 4);
   buffer.writeDoubleBE(state.se, 12);
   buffer.writeInt32BE(state.currentItem ?? NO_ITEM, 20);
-  state.history.forEach(({ itemIndex, correct }, k) => {
-    buffer.writeUInt32BE(((itemIndex << 1) | (correct ? 1 : 0)) >>> 0, HEADER_BYTES + 4 * k);
+  buffer.writeUInt8(SCORES_FORMAT, HEADER_BYTES);
+  state.history.forEach(({ itemIndex, score }, k) => {
+    buffer.writeUInt32BE(((itemIndex << SCORE_BITS) | score) >>> 0, body + 4 * k);
   });
   return buffer;
 }
 
 /** Null for anything that is not a well-formed state (treated like a missing key: rebuilt from Postgres). */
 export function decodeExamState(buffer: Buffer | null | undefined): ExamHotState | null {
-  if (!buffer || buffer.length < HEADER_BYTES || (buffer.length - HEADER_BYTES) % 4 !== 0) return null;
+  if (!buffer || buffer.length < HEADER_BYTES) return null;
+  const scored = (buffer.length - HEADER_BYTES) % 4 === 1 && buffer.readUInt8(HEADER_BYTES) === SCORES_FORMAT;
+  if (!scored && (buffer.length - HEADER_BYTES) % 4 !== 0) return null;
   const current = buffer.readInt32BE(20);
   const history: ExamHotState['history'] = [];
-  for (let offset = HEADER_BYTES; offset < buffer.length; offset += 4) {
+  for (let offset = HEADER_BYTES + (scored ? 1 : 0); offset < buffer.length; offset += 4) {
     const packed = buffer.readUInt32BE(offset);
-    history.push({ itemIndex: packed >>> 1, correct: (packed & 1) === 1 });
+    history.push(scored ? { itemIndex: packed >>> SCORE_BITS, score: packed & SCORE_MASK } : { itemIndex: packed >>> 1, score: packed & 1 });
   }
   const state: ExamHotState = {
     version: buffer.readUInt32BE(0),

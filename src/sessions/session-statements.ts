@@ -28,7 +28,8 @@ export function sessionStatements(ttlSeconds: number) {
    * The answer write, one statement (one round trip, one implicit transaction): the session advances under the
    * optimistic version check, and the response row and (on the last answer) the proficiency are written only if it
    * did. It returns no rows: one response inserted means committed. $1 examId, $2 theta, $3 se, $4 nextItem,
-   * $5 stopReason, $6 expectedVersion, $7 itemId, $8 answer, $9 correct, $10 the item version it was scored with.
+   * $5 stopReason, $6 expectedVersion, $7 itemId, $8 answer, $9 correct (full credit), $10 the item version it was scored with,
+   * $11 the score it earned.
    */
   const recordAnswer = (locked: boolean) => `
       WITH upd AS (
@@ -42,8 +43,8 @@ export function sessionStatements(ttlSeconds: number) {
         RETURNING version, ${returnedForProficiency}
       ),
       ${upsertProficiency('$5::varchar IS NOT NULL')}
-      INSERT INTO response (session_id, seq, item_id, answer, correct, item_version, theta_after, se_after)
-      SELECT id, version, $7::uuid, $8::varchar, $9::boolean, $10::int, theta, se FROM upd`;
+      INSERT INTO response (session_id, seq, item_id, answer, correct, item_version, score, theta_after, se_after)
+      SELECT id, version, $7::uuid, $8::varchar, $9::boolean, $10::int, $11::int2, theta, se FROM upd`;
   /** Candidate-requested end: COMPLETED, proficiency upserted when something was answered. $1 examId. */
   const finish = (locked: boolean) => `
       WITH upd AS (
@@ -93,7 +94,7 @@ export function sessionStatements(ttlSeconds: number) {
     load: `
       SELECT ${ending('s')}, s.theta, s.se, s.answered, s.current_item AS "currentItem", s.version,
              s.stop_reason AS "stopReason", s.started_at AS "startedAt",
-             COALESCE((SELECT json_agg(json_build_array(i.ordinal, r.correct) ORDER BY r.seq)
+             COALESCE((SELECT json_agg(json_build_array(i.ordinal, r.score) ORDER BY r.seq)
                          FROM response r JOIN item i ON i.id = r.item_id WHERE r.session_id = s.id), '[]'::json) AS "history"
         FROM exam_session s WHERE s.id = $1::uuid`,
     /** Slides the expiry of a live exam. */
@@ -110,7 +111,7 @@ export function sessionStatements(ttlSeconds: number) {
        WHERE s.client_id = $1::uuid AND s.candidate_id = $2::varchar AND s.bank_id = $3::uuid`,
     /** The response to one item, the item shown after it, and the session as it is now. $1 examId, $2 itemId. */
     replaySource: `
-      SELECT r.seq, r.item_id AS "itemId", r.item_version AS "itemVersion", r.answer, r.correct, r.theta_after AS "thetaAfter", r.se_after AS "seAfter",
+      SELECT r.seq, r.item_id AS "itemId", r.item_version AS "itemVersion", r.answer, r.correct, r.score, r.theta_after AS "thetaAfter", r.se_after AS "seAfter",
              r.created_at AS "createdAt",
              (SELECT n.item_id FROM response n WHERE n.session_id = r.session_id AND n.seq = r.seq + 1) AS "nextItemId",
              ${ending('s')}, s.current_item AS "currentItem", s.stop_reason AS "stopReason"

@@ -1,5 +1,5 @@
 import { Type } from 'class-transformer';
-import { ArrayMaxSize, ArrayMinSize, IsArray, IsIn, ValidateNested } from 'class-validator';
+import { ArrayMaxSize, ArrayMinSize, IsArray, IsInt, Max, Min, ValidateNested } from 'class-validator';
 import { EstimationOptionsDto } from './estimation-options.dto.js';
 import { ItemParametersDto } from '../../item-banks/dto/item-parameters.dto.js';
 
@@ -12,8 +12,11 @@ export class EstimateDto extends EstimationOptionsDto {
   @Type(() => ItemParametersDto)
   items!: ItemParametersDto[];
 
+  /** One score per item: 1/0 for a 4PL item (right/wrong), 0..k for a polytomous item with k thresholds. */
   @IsArray()
   @ArrayMaxSize(10_000)
-  @IsIn([0, 1], { each: true, message: 'each value in responses must be 0 or 1' })
-  responses!: (0 | 1)[];
+  @IsInt({ each: true })
+  @Min(0, { each: true })
+  @Max(9, { each: true })
+  responses!: number[];
 }

@@ -93,13 +93,22 @@ export class ResponseView {
   /** The item version the answer was scored with (GET /v1/items/:itemId/versions has its parameters). */
   itemVersion!: number;
   answer!: string;
+  /** Full credit: the right option of a 4PL item, the top category of a polytomous one. */
   correct!: boolean;
+  /** 1/0 for a 4PL item, 0..k for a polytomous one. */
+  score!: number;
   thetaAfter!: number;
   seAfter!: number;
   createdAt!: Date;
 }
 
 /** The result. With the exam token: what the feedback mode shows. With a client key (results:read) or admin: all. */
+export class BandView {
+  /** Position in the scale's bands, from 0 (the lowest). */
+  index!: number;
+  label!: string;
+}
+
 export class ResultView {
   examId!: string;
   status!: ExamStatusView;
@@ -112,6 +121,10 @@ export class ResultView {
   theta?: number;
   /** With a key, or feedback `theta`. */
   se?: number;
+  /** With a key, or feedback `theta`, when the bank has a reporting scale: θ on it. */
+  scaledScore?: number;
+  /** With scaledScore: the performance band it falls in (null when the scale has no bands). */
+  band?: BandView | null;
   /** With a key. */
   bankId?: string;
   /** With a key. */

@@ -6,6 +6,8 @@ import {
   IsArray,
   IsBoolean,
   IsInt,
+  IsNumber,
+  IsObject,
   IsOptional,
   IsString,
   Length,
@@ -17,14 +19,78 @@ import {
   ValidateNested,
 } from 'class-validator';
 
-import { ItemParametersDto } from './item-parameters.dto.js';
+import { MAX_BANDS, MAX_DECIMALS } from '../reporting-scale.js';
+import { FINITE, ItemParametersDto } from './item-parameters.dto.js';
 
 export const MAX_ITEMS_PER_IMPORT = 10_000;
+
+/** A performance band: scaled scores from `min` up (to the next band's min) carry `label`. */
+export class BandDto {
+  @IsNumber(FINITE)
+  min!: number;
+
+  @IsString()
+  @Length(1, 100)
+  label!: string;
+}
+
+/** How results report θ: slope·θ + intercept, rounded to `decimals`, clamped to [min, max], and banded. */
+export class ReportingScaleDto {
+  @IsNumber(FINITE)
+  slope!: number;
+
+  @IsNumber(FINITE)
+  intercept!: number;
+
+  /** Default 0. */
+  @IsOptional()
+  @IsInt()
+  @Min(0)
+  @Max(MAX_DECIMALS)
+  decimals?: number;
+
+  @IsOptional()
+  @IsNumber(FINITE)
+  min?: number;
+
+  @IsOptional()
+  @IsNumber(FINITE)
+  max?: number;
+
+  /** In increasing order of `min`, at most 20. */
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(MAX_BANDS)
+  @ValidateNested({ each: true })
+  @Type(() => BandDto)
+  bands?: BandDto[];
+}
 
 export class CreateBankDto {
   @IsString()
   @Length(1, 200)
   name!: string;
+
+  @IsOptional()
+  @IsObject()
+  @ValidateNested()
+  @Type(() => ReportingScaleDto)
+  reportingScale?: ReportingScaleDto;
+}
+
+/** PATCH /v1/item-banks/:bankId: `reportingScale: null` removes the scale. */
+export class UpdateBankDto {
+  @IsOptional()
+  @IsString()
+  @Length(1, 200)
+  name?: string;
+
+  @IsOptional()
+  @ValidateIf((_, value) => value !== null)
+  @IsObject()
+  @ValidateNested()
+  @Type(() => ReportingScaleDto)
+  reportingScale?: ReportingScaleDto | null;
 }
 
 export class OptionDto {
@@ -35,6 +101,13 @@ export class OptionDto {
   @IsString()
   @Length(1, 5_000)
   text!: string;
+
+  /** A polytomous item's score for this option, 0..k (several options may share one); none for a 4PL item. */
+  @IsOptional()
+  @IsInt()
+  @Min(0)
+  @Max(9)
+  score?: number;
 }
 
 /** One item to import. Cross-field rules (c < d, correctKey among the keys, …) are checked by the service. */
@@ -55,9 +128,11 @@ export class NewItemDto extends ItemParametersDto {
   @Type(() => OptionDto)
   options!: OptionDto[];
 
+  /** The right option of a 4PL item (required for 4PL; a polytomous item's options carry scores instead). */
+  @IsOptional()
   @IsString()
   @Length(1, 50)
-  correctKey!: string;
+  correctKey?: string;
 
   @IsOptional()
   @IsString()
@@ -94,10 +169,11 @@ export class UpdateItemDto extends PartialType(ItemParametersDto) {
   @Type(() => OptionDto)
   options?: OptionDto[];
 
-  @IsOptional()
+  /** `null` when the item becomes polytomous. */
+  @ValidateIf((dto: UpdateItemDto) => dto.correctKey !== undefined && dto.correctKey !== null)
   @IsString()
   @Length(1, 50)
-  correctKey?: string;
+  correctKey?: string | null;
 
   @ValidateIf((dto: UpdateItemDto) => dto.contentArea !== undefined && dto.contentArea !== null)
   @IsString()

@@ -1,3 +1,4 @@
+import type { ItemModel } from '../../irt/index.js';
 import { OptionDto } from './item-bank.dto.js';
 
 /**
@@ -10,6 +11,17 @@ export class BankView {
   name!: string;
   itemCount!: number;
   version!: number;
+  /** How results report θ; null: θ only. */
+  reportingScale!: ReportingScaleView | null;
+}
+
+export class ReportingScaleView {
+  slope!: number;
+  intercept!: number;
+  decimals!: number;
+  min!: number | null;
+  max!: number | null;
+  bands!: { min: number; label: string }[];
 }
 
 export class CreatedBankView extends BankView {
@@ -29,11 +41,16 @@ export class ItemView {
   ordinal!: number;
   stem!: string;
   options!: OptionDto[];
-  correctKey!: string;
+  /** The right option of a 4PL item; null for a polytomous item (its options carry scores). */
+  correctKey!: string | null;
+  model!: ItemModel;
   a!: number;
+  /** A 4PL item's difficulty; for a polytomous item the mean of its thresholds. */
   b!: number;
   c!: number;
   d!: number;
+  /** A polytomous item's thresholds; null for a 4PL item. */
+  thresholds!: number[] | null;
   contentArea!: string | null;
   enabled!: boolean;
   /** The current version of its parameters and content (a PATCH of stem, options, correctKey, a, b, c or d adds one). */
@@ -49,11 +66,13 @@ export class ItemVersionView {
   bankVersion!: number;
   stem!: string;
   options!: OptionDto[];
-  correctKey!: string;
+  correctKey!: string | null;
+  model!: ItemModel;
   a!: number;
   b!: number;
   c!: number;
   d!: number;
+  thresholds!: number[] | null;
   createdAt!: Date;
 }
 

@@ -1,15 +1,28 @@
-import { IsNumber, IsOptional } from 'class-validator';
+import { ArrayMaxSize, ArrayMinSize, IsArray, IsIn, IsNumber, IsOptional } from 'class-validator';
+import { ITEM_MODELS, type ItemModel } from '../../irt/index.js';
 
 /** IRT parameters must be finite numbers (NaN and ±Infinity pass JSON through some clients). */
 export const FINITE = { allowNaN: false, allowInfinity: false } as const;
 
-/** a, b, c, d of one item; ranges (a > 0, 0 ≤ c < d ≤ 1) are cross-field rules checked by the service. */
+/**
+ * The IRT parameters of one item. 4PL (default): a, b, c?, d?. GRM, GPCM, PCM: a (1 for PCM, may be left out) and
+ * thresholds t1..tk (strictly increasing for GRM), scored 0..k. Ranges and which fields apply to which model are
+ * cross-field rules checked by the service (the engine's validateItemParameters).
+ */
 export class ItemParametersDto {
-  @IsNumber(FINITE)
-  a!: number;
+  /** Default `4PL`. */
+  @IsOptional()
+  @IsIn(ITEM_MODELS)
+  model?: ItemModel;
 
+  @IsOptional()
   @IsNumber(FINITE)
-  b!: number;
+  a?: number;
+
+  /** A 4PL item's difficulty (required for 4PL). */
+  @IsOptional()
+  @IsNumber(FINITE)
+  b?: number;
 
   @IsOptional()
   @IsNumber(FINITE)
@@ -18,4 +31,12 @@ export class ItemParametersDto {
   @IsOptional()
   @IsNumber(FINITE)
   d?: number;
+
+  /** A GRM, GPCM or PCM item's thresholds: 1 to 9 (2 to 10 score categories). */
+  @IsOptional()
+  @IsArray()
+  @ArrayMinSize(1)
+  @ArrayMaxSize(9)
+  @IsNumber(FINITE, { each: true })
+  thresholds?: number[];
 }
