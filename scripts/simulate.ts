@@ -6,7 +6,9 @@
  * Simulates candidates with true θ ~ N(0, 1) through fixed-length (20 items) and SE-terminated
  * (SE ≤ 0.3, max 40) CATs on a generated 2PL bank of 500 items, for EAP and MLE with randomesque
  * k = 1 and k = 5, all through the service's entry point `nextStep`; and the SE-terminated EAP design on a
- * 500-item GRM bank (4 score categories). Then what exposure control costs:
+ * 500-item GRM bank (4 score categories). Then classification testing at one cut score (θ = 0.5, confidence 0.95,
+ * 5 to 40 items, no SE rule) by the CI and SPRT (δ 0.2) rules, selecting at θ̂ or at the cut: the share classified
+ * on the side of the true θ, the mean length and the share stopped by CLASSIFIED. Then what exposure control costs:
  * EAP, 20 items, with no control, randomesque 5, item eligibility (maxExposure 0.25, with fresh and
  * with stale counts) and Sympson–Hetter (K calibrated on the same bank). Everything is seeded, so the
  * output is reproducible. Exits 1 when EAP / 20 items is biased (|bias| ≥ 0.05) or its RMSE is not
@@ -216,6 +218,68 @@ console.log(
     grmRow.maxExposure.toFixed(3),
   ]),
 );
+
+// --- Classification at one cut score: EAP, 2PL bank, the same candidates ---------------------------------
+
+const CUT_SCORE = 0.5;
+const CLASSIFICATION_CONFIDENCE = 0.95;
+const CLASSIFICATION_MIN_ITEMS = 5;
+const SPRT_INDIFFERENCE = 0.2;
+
+interface ClassificationRow {
+  method: 'CI' | 'SPRT';
+  target: 'theta' | 'cut';
+  accuracy: number;
+  meanLength: number;
+  classified: number;
+}
+
+/** All candidates through one classification design; a candidate is classified correctly when the band of the final θ̂ is that of the true θ. */
+function simulateClassification(method: 'CI' | 'SPRT', target: 'theta' | 'cut'): ClassificationRow {
+  const config = resolveExamConfig({
+    estimator: 'EAP',
+    minItems: CLASSIFICATION_MIN_ITEMS,
+    maxItems: SE_MAX_ITEMS,
+    seThreshold: 0,
+    classification: { cutScores: [CUT_SCORE], confidence: CLASSIFICATION_CONFIDENCE, method, indifference: SPRT_INDIFFERENCE },
+    selection: { target },
+  });
+  let correct = 0;
+  let length = 0;
+  let classified = 0;
+  for (const person of people) {
+    const { last } = runExam(config, bank, person);
+    if (last.classification?.band === (person.theta >= CUT_SCORE ? 1 : 0)) correct++;
+    length += last.scored;
+    if (last.stopReason === 'CLASSIFIED') classified++;
+  }
+  return { method, target, accuracy: correct / candidates, meanLength: length / candidates, classified: classified / candidates };
+}
+
+console.log(
+  `\nClassification at cut ${CUT_SCORE}: EAP, confidence ${CLASSIFICATION_CONFIDENCE}, ${CLASSIFICATION_MIN_ITEMS} to ${SE_MAX_ITEMS} items, ` +
+    `2PL bank, same ${candidates} candidates\n`,
+);
+const classificationHeader = ['rule', 'target', 'accuracy', 'mean length', 'CLASSIFIED'];
+const classificationWidths = [14, 6, 8, 11, 10];
+const classificationLine = (cells: string[]) =>
+  cells.map((cell, i) => (i < 2 ? cell.padEnd(classificationWidths[i]) : cell.padStart(classificationWidths[i]))).join('  ');
+console.log(classificationLine(classificationHeader));
+console.log(classificationWidths.map((w) => '-'.repeat(w)).join('  '));
+for (const method of ['CI', 'SPRT'] as const) {
+  for (const target of ['theta', 'cut'] as const) {
+    const row = simulateClassification(method, target);
+    console.log(
+      classificationLine([
+        method === 'SPRT' ? `SPRT (δ ${SPRT_INDIFFERENCE})` : 'CI',
+        row.target,
+        row.accuracy.toFixed(3),
+        row.meanLength.toFixed(2),
+        row.classified.toFixed(3),
+      ]),
+    );
+  }
+}
 
 // --- What exposure control costs: EAP, fixed length, one bank, the same candidates -----------------------
 

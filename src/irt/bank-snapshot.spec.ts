@@ -1,4 +1,4 @@
-import { ITEM_MODELS, ItemBankSnapshot, NO_AREA, createBankSnapshot, fourPlColumns, validateItemParameters, type BankItemInput } from './bank-snapshot.js';
+import { ITEM_MODELS, ItemBankSnapshot, NO_AREA, NO_ENEMY_GROUP, createBankSnapshot, fourPlColumns, validateItemParameters, type BankItemInput } from './bank-snapshot.js';
 
 describe(ItemBankSnapshot.name, () => {
   it('should store parallel typed-array columns with defaults for c, d and enabled', () => {
@@ -149,5 +149,69 @@ describe('validateItemParameters for polytomous items', () => {
     ]);
     expect(validateItemParameters({ a: 1, b: 0, thresholds: [0.5] })).toEqual([{ field: 'thresholds', message: 'do not apply to 4PL items (use b)' }]);
     expect(validateItemParameters({ a: 1 }).map((p) => p.field)).toEqual(['b']);
+  });
+});
+
+describe('enemy groups and pretest items in a snapshot', () => {
+  const items: BankItemInput[] = [
+    { a: 1, b: 0, enemyGroup: 'passage-7' },
+    { a: 1, b: 1, pretest: true },
+    { a: 1, b: 2, enemyGroup: 'clone-3', pretest: true },
+    { a: 1, b: 3, enemyGroup: undefined },
+    { a: 1, b: 4, enemyGroup: 'passage-7', pretest: false },
+    { a: 1, b: 5, enemyGroup: null },
+  ];
+
+  it('should code enemy groups by first appearance (−1 = none) and flag pretest items', () => {
+    const bank = createBankSnapshot(items);
+    expect(bank.enemyGroup).toBeInstanceOf(Int32Array);
+    expect(Array.from(bank.enemyGroup)).toEqual([0, NO_ENEMY_GROUP, 1, NO_ENEMY_GROUP, 0, NO_ENEMY_GROUP]);
+    expect(bank.enemyGroups).toEqual(['passage-7', 'clone-3']);
+    expect(bank.enemyGroupOf(4)).toBe('passage-7');
+    expect(bank.enemyGroupOf(5)).toBeNull();
+    expect(Array.from(bank.enemyGroupMembers(0))).toEqual([0, 4]);
+    expect(Array.from(bank.enemyGroupMembers(1))).toEqual([2]);
+    expect(bank.hasEnemies).toBe(true);
+    expect(bank.pretest).toBeInstanceOf(Uint8Array);
+    expect(Array.from(bank.pretest)).toEqual([0, 1, 1, 0, 0, 0]);
+    expect(Array.from(bank.pretestItems)).toEqual([1, 2]);
+  });
+
+  it('should give a bank without either shared empty columns, outside its byteLength', () => {
+    const plain = createBankSnapshot([{ a: 1, b: 0 }, { a: 1, b: 1 }]);
+    expect(Array.from(plain.enemyGroup)).toEqual([NO_ENEMY_GROUP, NO_ENEMY_GROUP]);
+    expect(Array.from(plain.pretest)).toEqual([0, 0]);
+    expect(plain.enemyGroups).toEqual([]);
+    expect(plain.hasEnemies).toBe(false);
+    expect(plain.pretestItems).toHaveLength(0);
+    const withBoth = createBankSnapshot(items);
+    const withNeither = createBankSnapshot(items.map(({ a, b }) => ({ a, b })));
+    // enemyGroup (4) + pretest (1) per item, the 3 group members and 2 + 1 offsets (4 each), the 2 pretest indices (4 each).
+    expect(withBoth.byteLength - withNeither.byteLength).toBe(6 * 5 + 3 * 4 + 3 * 4 + 2 * 4);
+  });
+
+  it('should share the usage columns with withItemParameters copies, and check them in the constructor', () => {
+    const bank = createBankSnapshot(items);
+    const pinned = bank.withItemParameters([[0, { a: 2, b: 0 }]]);
+    expect(pinned.enemyGroup).toBe(bank.enemyGroup);
+    expect(pinned.pretest).toBe(bank.pretest);
+    expect(Array.from(pinned.pretestItems)).toEqual([1, 2]);
+    const columns = { model: bank.model, categories: bank.categories, thresholdStart: bank.thresholdStart, thresholds: bank.thresholds };
+    const build = (enemyGroup: Int32Array, pretest: Uint8Array) =>
+      new ItemBankSnapshot(bank.a, bank.b, bank.c, bank.d, bank.enabled, bank.area, bank.areas, null, 1, columns, { enemyGroup, enemyGroups: ['g'], pretest });
+    expect(() => build(Int32Array.of(0, 0, 0, 1, -1, -1), new Uint8Array(6))).toThrow(/item 3 has an invalid enemy group/);
+    expect(() => build(new Int32Array(6), Uint8Array.of(0, 2, 0, 0, 0, 0))).toThrow(/item 1 has an invalid pretest flag/);
+    expect(() => build(new Int32Array(5), new Uint8Array(6))).toThrow(/same length/);
+  });
+
+  it('should validate enemyGroup (1 to 100 characters or null) and pretest (a boolean)', () => {
+    expect(validateItemParameters({ a: 1, b: 0, enemyGroup: 'x'.repeat(100), pretest: true })).toEqual([]);
+    expect(validateItemParameters({ a: 1, b: 0, enemyGroup: null, pretest: false })).toEqual([]);
+    expect(validateItemParameters({ a: 1, b: 0, enemyGroup: '', pretest: 'yes' as unknown as boolean })).toEqual([
+      { field: 'enemyGroup', message: 'must be a string of 1 to 100 characters, or null' },
+      { field: 'pretest', message: 'must be a boolean' },
+    ]);
+    expect(validateItemParameters({ a: 1, b: 0, enemyGroup: 'x'.repeat(101) }).map((p) => p.field)).toEqual(['enemyGroup']);
+    expect(() => createBankSnapshot([{ a: 1, b: 0 }, { a: 1, b: 0, enemyGroup: '' }])).toThrow(/item 1: enemyGroup/);
   });
 });

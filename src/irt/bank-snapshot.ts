@@ -18,6 +18,12 @@ export const NO_AREA = 0xffff;
 /** At most this many distinct content areas fit a Uint16 code (NO_AREA is reserved). */
 export const MAX_AREAS = NO_AREA;
 
+/** Enemy group code meaning "this item belongs to no enemy group". */
+export const NO_ENEMY_GROUP = -1;
+
+/** Longest enemy group name. */
+export const MAX_ENEMY_GROUP_LENGTH = 100;
+
 /**
  * The IRT parameters of one item.
  * - 4PL (default): `a` > 0, `b`, `c` in [0, 1) (default 0), `d` in (c, 1] (default 1); scored 0 (wrong) or 1 (correct).
@@ -48,6 +54,13 @@ export interface BankItemInput extends ItemParameterInput {
   enabled?: boolean;
   /** Sympson–Hetter exposure parameter K in (0, 1]; 1 (default) means no exposure control. */
   exposureControl?: number;
+  /**
+   * Enemy set (1 to 100 characters), null/undefined for none: once one item of a group is administered in an exam, no
+   * other item of that group is selected in it.
+   */
+  enemyGroup?: string | null;
+  /** A pretest item is never selected adaptively and is not scored (see `ExamConfig.pretest`). Default false. */
+  pretest?: boolean;
 }
 
 export interface BankSnapshotOptions {
@@ -72,6 +85,29 @@ export interface ItemModelColumns {
   thresholds: Float64Array;
 }
 
+/** How items may be used in an exam: enemy sets and pretest items. */
+export interface ItemUsageColumns {
+  /** Index into `enemyGroups` per item, or NO_ENEMY_GROUP (−1). */
+  enemyGroup: Int32Array;
+  enemyGroups: readonly string[];
+  /** 1 for a pretest item, else 0. */
+  pretest: Uint8Array;
+}
+
+// A bank without enemy groups or pretest items gets views of these shared columns (all −1, all 0), grown to the
+// largest such bank: they carry no information, so they cost no memory per bank and are not in its byteLength.
+let sharedNoEnemyGroup = new Int32Array(0);
+let sharedNoPretest = new Uint8Array(0);
+
+/** Usage columns of `size` items without enemy groups or pretest items (views of shared, read-only by convention, columns). */
+export function noUsageColumns(size: number): ItemUsageColumns {
+  if (sharedNoEnemyGroup.length < size) {
+    sharedNoEnemyGroup = new Int32Array(size).fill(NO_ENEMY_GROUP);
+    sharedNoPretest = new Uint8Array(size);
+  }
+  return { enemyGroup: sharedNoEnemyGroup.subarray(0, size), enemyGroups: [], pretest: sharedNoPretest.subarray(0, size) };
+}
+
 /**
  * Immutable, columnar copy of an item bank. Items are referred to by their integer index;
  * the service keeps the index ↔ database id mapping. Columnar typed arrays keep 100,000 4PL items
@@ -92,6 +128,19 @@ export class ItemBankSnapshot implements ItemParameterArrays {
   readonly thresholds: Float64Array;
   /** True when some item is GRM, GPCM or PCM; a 4PL-only bank takes the 4PL fast paths. */
   readonly isPolytomous: boolean;
+  /** Enemy group code per item: index into `enemyGroups`, or NO_ENEMY_GROUP (−1). */
+  readonly enemyGroup: Int32Array;
+  /** Enemy group names (in order of first appearance). */
+  readonly enemyGroups: readonly string[];
+  /** True when some item belongs to an enemy group; a bank without any takes selection's plain path. */
+  readonly hasEnemies: boolean;
+  /** 1 for a pretest item (never selected adaptively, never scored), else 0. */
+  readonly pretest: Uint8Array;
+  /** Indices of the pretest items, ascending (empty when there are none). */
+  readonly pretestItems: Int32Array;
+  /** Items of enemy group g: `enemyMembers[enemyMemberStart[g] .. enemyMemberStart[g + 1] − 1]`, ascending. */
+  private readonly enemyMemberStart: Int32Array;
+  private readonly enemyMembers: Int32Array;
 
   constructor(
     readonly a: Float64Array,
@@ -107,13 +156,18 @@ export class ItemBankSnapshot implements ItemParameterArrays {
     readonly scalingConstant: number,
     /** Item models (`fourPlColumns(size)` for a 4PL-only bank). */
     models: ItemModelColumns,
+    /** Enemy groups and pretest items; none when absent. */
+    usage: ItemUsageColumns = noUsageColumns(a.length),
   ) {
     this.size = a.length;
     this.model = models.model;
     this.categories = models.categories;
     this.thresholdStart = models.thresholdStart;
     this.thresholds = models.thresholds;
-    const columns = [b, c, d, enabled, area, exposureControl ?? b, this.model, this.categories, this.thresholdStart];
+    this.enemyGroup = usage.enemyGroup;
+    this.enemyGroups = usage.enemyGroups;
+    this.pretest = usage.pretest;
+    const columns = [b, c, d, enabled, area, exposureControl ?? b, this.model, this.categories, this.thresholdStart, this.enemyGroup, this.pretest];
     if (columns.some((column) => column.length !== this.size)) {
       throw new RangeError('ItemBankSnapshot: all columns must have the same length');
     }
@@ -132,6 +186,45 @@ export class ItemBankSnapshot implements ItemParameterArrays {
       if (model !== MODEL_4PL) isPolytomous = true;
     }
     this.isPolytomous = isPolytomous;
+
+    // Enemy groups as lists of members (selection withholds a whole group at once), and the pretest items.
+    const groupCount = this.enemyGroups.length;
+    const memberStart = new Int32Array(groupCount + 1);
+    let pretestCount = 0;
+    for (let i = 0; i < this.size; i++) {
+      const group = this.enemyGroup[i];
+      if (!(Number.isInteger(group) && group >= NO_ENEMY_GROUP && group < groupCount)) {
+        throw new RangeError(`ItemBankSnapshot: item ${i} has an invalid enemy group code ${group}`);
+      }
+      if (group !== NO_ENEMY_GROUP) memberStart[group + 1]++;
+      if (this.pretest[i] > 1) throw new RangeError(`ItemBankSnapshot: item ${i} has an invalid pretest flag ${this.pretest[i]}`);
+      pretestCount += this.pretest[i];
+    }
+    for (let g = 0; g < groupCount; g++) memberStart[g + 1] += memberStart[g];
+    const members = new Int32Array(memberStart[groupCount]);
+    const next = memberStart.slice(0, groupCount);
+    const pretestItems = new Int32Array(pretestCount);
+    pretestCount = 0;
+    for (let i = 0; i < this.size; i++) {
+      const group = this.enemyGroup[i];
+      if (group !== NO_ENEMY_GROUP) members[next[group]++] = i;
+      if (this.pretest[i] === 1) pretestItems[pretestCount++] = i;
+    }
+    this.enemyMemberStart = memberStart;
+    this.enemyMembers = members;
+    this.hasEnemies = members.length > 0;
+    this.pretestItems = pretestItems;
+  }
+
+  /** Enemy group name of an item, or null. */
+  enemyGroupOf(itemIndex: number): string | null {
+    const code = this.enemyGroup[itemIndex];
+    return code === NO_ENEMY_GROUP ? null : this.enemyGroups[code];
+  }
+
+  /** The items of enemy group `code` (index into `enemyGroups`), ascending; a view. */
+  enemyGroupMembers(code: number): Int32Array {
+    return this.enemyMembers.subarray(this.enemyMemberStart[code], this.enemyMemberStart[code + 1]);
   }
 
   /** Index of a content area name in `areas`, or NO_AREA when the bank has no such area. */
@@ -172,7 +265,7 @@ export class ItemBankSnapshot implements ItemParameterArrays {
 
   /**
    * A copy with some items' IRT parameters (model included) replaced, e.g. an exam pinned to older item versions;
-   * enabled, areas and exposure control are shared with this snapshot. Throws RangeError on an index outside the
+   * enabled, areas, exposure control, enemy groups and pretest flags are shared with this snapshot. Throws RangeError on an index outside the
    * bank or invalid parameters.
    */
   withItemParameters(changes: Iterable<readonly [itemIndex: number, parameters: ItemParameterInput]>): ItemBankSnapshot {
@@ -206,17 +299,31 @@ export class ItemBankSnapshot implements ItemParameterArrays {
         offset = writeParameters(change, i, { a, b, c, d, model, categories, thresholds }, offset);
       }
     }
-    return new ItemBankSnapshot(a, b, c, d, this.enabled, this.area, this.areas, this.exposureControl, this.scalingConstant, {
-      model,
-      categories,
-      thresholdStart,
-      thresholds,
-    });
+    return new ItemBankSnapshot(
+      a,
+      b,
+      c,
+      d,
+      this.enabled,
+      this.area,
+      this.areas,
+      this.exposureControl,
+      this.scalingConstant,
+      { model, categories, thresholdStart, thresholds },
+      { enemyGroup: this.enemyGroup, enemyGroups: this.enemyGroups, pretest: this.pretest },
+    );
   }
 
-  /** Bytes held by the typed-array columns. */
+  /**
+   * Bytes held by the typed-array columns. The enemy group and pretest columns of a bank without enemy groups (or
+   * without pretest items) are views of shared columns and not counted.
+   */
   get byteLength(): number {
+    const usageBytes =
+      (this.hasEnemies ? this.enemyGroup.byteLength + this.enemyMemberStart.byteLength + this.enemyMembers.byteLength : 0) +
+      (this.pretestItems.length > 0 ? this.pretest.byteLength + this.pretestItems.byteLength : 0);
     return (
+      usageBytes +
       this.a.byteLength +
       this.b.byteLength +
       this.c.byteLength +
@@ -292,6 +399,12 @@ export function validateItemParameters(item: BankItemInput): FieldProblem[] {
   }
   const k = item.exposureControl;
   if (k !== undefined && (!Number.isFinite(k) || k <= 0 || k > 1)) add('exposureControl', 'must be in (0, 1]');
+  const group: unknown = item.enemyGroup;
+  if (group != null && (typeof group !== 'string' || group.length === 0 || group.length > MAX_ENEMY_GROUP_LENGTH)) {
+    add('enemyGroup', `must be a string of 1 to ${MAX_ENEMY_GROUP_LENGTH} characters, or null`);
+  }
+  const pretest: unknown = item.pretest;
+  if (pretest !== undefined && typeof pretest !== 'boolean') add('pretest', 'must be a boolean');
   return problems;
 }
 
@@ -365,6 +478,7 @@ export function createBankSnapshot(items: readonly BankItemInput[], options: Ban
   const areaCodes = new Map<string, number>();
   const needsExposureControl = items.some((item) => item.exposureControl !== undefined && item.exposureControl < 1);
   const exposureControl = needsExposureControl ? new Float64Array(n) : null;
+  const usage = usageColumnsOf(items);
 
   let offset = 0;
   for (let i = 0; i < n; i++) {
@@ -387,5 +501,40 @@ export function createBankSnapshot(items: readonly BankItemInput[], options: Ban
     }
     area[i] = code;
   }
-  return new ItemBankSnapshot(a, b, c, d, enabled, area, areas, exposureControl, scalingConstant, { model, categories, thresholdStart, thresholds });
+  return new ItemBankSnapshot(a, b, c, d, enabled, area, areas, exposureControl, scalingConstant, { model, categories, thresholdStart, thresholds }, usage);
+}
+
+/** Enemy group codes (in order of first appearance) and pretest flags; the shared empty columns when there are none. */
+function usageColumnsOf(items: readonly BankItemInput[]): ItemUsageColumns {
+  const n = items.length;
+  const hasEnemies = items.some((item) => item.enemyGroup != null);
+  const hasPretest = items.some((item) => item.pretest === true);
+  const none = noUsageColumns(n);
+  if (!hasEnemies && !hasPretest) return none;
+  const enemyGroups: string[] = [];
+  let enemyGroup = none.enemyGroup;
+  if (hasEnemies) {
+    enemyGroup = new Int32Array(n);
+    const codes = new Map<string, number>();
+    for (let i = 0; i < n; i++) {
+      const name = items[i].enemyGroup;
+      if (name == null) {
+        enemyGroup[i] = NO_ENEMY_GROUP;
+        continue;
+      }
+      let code = codes.get(name);
+      if (code === undefined) {
+        code = enemyGroups.length;
+        enemyGroups.push(name);
+        codes.set(name, code);
+      }
+      enemyGroup[i] = code;
+    }
+  }
+  let pretest = none.pretest;
+  if (hasPretest) {
+    pretest = new Uint8Array(n);
+    for (let i = 0; i < n; i++) pretest[i] = items[i].pretest === true ? 1 : 0;
+  }
+  return { enemyGroup, enemyGroups, pretest };
 }

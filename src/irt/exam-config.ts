@@ -1,11 +1,23 @@
 import type { FieldProblem } from './bank-snapshot.js';
 import {
+  CLASSIFICATION_METHODS,
+  DEFAULT_CLASSIFICATION,
+  MAX_CONFIDENCE,
+  MAX_CUT_SCORES,
+  MAX_INDIFFERENCE,
+  MAX_LABEL_LENGTH,
+  MIN_CONFIDENCE,
+  type ClassificationConfig,
+  type ClassificationInput,
+} from './classification.js';
+import {
   DEFAULT_PRIOR,
   DEFAULT_QUADRATURE_POINTS,
   DEFAULT_THETA_RANGE,
   type EstimatorName,
   type NormalPrior,
 } from './estimators.js';
+import { MAX_PRETEST_COUNT, MAX_PRETEST_POSITION, type PretestConfig } from './pretest.js';
 import { MAX_RANDOMESQUE } from './selection.js';
 import { DEFAULT_STOPPING_RULE, type StoppingRule } from './stopping.js';
 
@@ -14,6 +26,10 @@ export const MIN_QUADRATURE_POINTS = 5;
 export const MAX_QUADRATURE_POINTS = 501;
 
 export type SelectionRuleName = 'MFI';
+
+/** Where MFI evaluates information: at θ̂, or at the cut score nearest θ̂ (classification exams). */
+export type SelectionTarget = 'theta' | 'cut';
+export const SELECTION_TARGETS: readonly SelectionTarget[] = ['theta', 'cut'];
 
 export interface SelectionConfig {
   /** Maximum Fisher information (the only rule for now). */
@@ -33,6 +49,11 @@ export interface SelectionConfig {
    * Default false: opt-in, since K are calibrated for one exam design. Cannot be combined with `maxExposure`.
    */
   sympsonHetter: boolean;
+  /**
+   * 'theta' (absent means the same): information at θ̂. 'cut': at the cut score nearest θ̂, which only a config with
+   * `classification` may ask for.
+   */
+  target?: SelectionTarget;
 }
 
 export interface ExamConfig extends StoppingRule, EstimationSettings {
@@ -41,12 +62,18 @@ export interface ExamConfig extends StoppingRule, EstimationSettings {
   selection: SelectionConfig;
   /** Overrides the bank's scaling constant D when set. */
   scalingConstant?: number;
+  /** Classification testing: cut scores, and the rule that stops once θ is known to lie on one side of each. */
+  classification?: ClassificationConfig;
+  /** Pretest items to administer (unscored), and where. */
+  pretest?: PretestConfig;
 }
 
-/** What a client may send: everything optional, nested objects partial. */
-export type ExamConfigInput = Partial<Omit<ExamConfig, 'prior' | 'selection' | 'thetaRange'>> &
+/** What a client may send: everything optional, nested objects partial (classification: all but cutScores). */
+export type ExamConfigInput = Partial<Omit<ExamConfig, 'prior' | 'selection' | 'thetaRange' | 'classification' | 'pretest'>> &
   EstimationSettingsInput & {
     selection?: Partial<SelectionConfig>;
+    classification?: ClassificationInput;
+    pretest?: { count: number; positions?: readonly number[] };
   };
 
 /**
@@ -59,7 +86,10 @@ export const MIN_PRIOR_SD = 0.01;
 
 /**
  * Bounds on what an exam's config may hold, so that a config (kept with every session, in Postgres and in each
- * instance's memory) has a fixed ceiling: MAX_EXAM_CONFIG_BYTES of JSON (64 ASCII names of 100 characters take ~7 KB).
+ * instance's memory) has a fixed ceiling: MAX_EXAM_CONFIG_BYTES of JSON (64 ASCII names of 100 characters take ~7 KB;
+ * the largest classification, 10 cut scores and 11 ASCII labels of 100 characters, ~1.4 KB; 20 pretest positions ~0.1 KB:
+ * ~9 KB in all).
+ * Non-ASCII or escaped names can still exceed it: `validateExamConfig` then reports `config`.
  */
 export const MAX_CONTENT_AREAS = 64;
 export const MAX_AREA_NAME_LENGTH = 100;
@@ -135,6 +165,7 @@ export function resolveExamConfig(input: ExamConfigInput = {}): ExamConfig {
   };
   if (input.selection?.contentBalance !== undefined) selection.contentBalance = { ...input.selection.contentBalance };
   if (input.selection?.maxExposure !== undefined) selection.maxExposure = input.selection.maxExposure;
+  if (input.selection?.target !== undefined) selection.target = input.selection.target;
 
   const config: ExamConfig = {
     ...estimation,
@@ -145,6 +176,22 @@ export function resolveExamConfig(input: ExamConfigInput = {}): ExamConfig {
     seThreshold: input.seThreshold ?? DEFAULT_STOPPING_RULE.seThreshold,
   };
   if (input.scalingConstant !== undefined) config.scalingConstant = input.scalingConstant;
+  if (input.classification != null) {
+    const { cutScores, labels } = input.classification;
+    config.classification = {
+      // Copies, when they are arrays at all (otherwise validateExamConfig names the field).
+      cutScores: Array.isArray(cutScores) ? [...(cutScores as readonly number[])] : (cutScores as number[]),
+      confidence: input.classification.confidence ?? DEFAULT_CLASSIFICATION.confidence,
+      method: input.classification.method ?? DEFAULT_CLASSIFICATION.method,
+      indifference: input.classification.indifference ?? DEFAULT_CLASSIFICATION.indifference,
+    };
+    if (labels !== undefined) config.classification.labels = Array.isArray(labels) ? [...(labels as readonly string[])] : (labels as string[]);
+  }
+  if (input.pretest != null) {
+    const { count, positions } = input.pretest;
+    config.pretest = { count };
+    if (positions !== undefined) config.pretest.positions = Array.isArray(positions) ? [...(positions as readonly number[])] : (positions as number[]);
+  }
   return config;
 }
 
@@ -208,8 +255,83 @@ export function validateExamConfig(config: ExamConfig): FieldProblem[] {
   if (config.scalingConstant !== undefined && (!isFiniteNumber(config.scalingConstant) || config.scalingConstant <= 0 || config.scalingConstant > 10)) {
     add('scalingConstant', 'must be a number in (0, 10]');
   }
+  if (selection.target !== undefined) {
+    if (!SELECTION_TARGETS.includes(selection.target)) add('selection.target', `must be one of ${SELECTION_TARGETS.join(', ')}`);
+    else if (selection.target === 'cut' && config.classification === undefined) add('selection.target', "'cut' needs classification cut scores");
+  }
+  if (config.classification !== undefined) validateClassification(config.classification, config.thetaRange, add);
+  if (config.pretest !== undefined) validatePretest(config.pretest, add);
   if (problems.length === 0 && utf8.encode(JSON.stringify(config)).length > MAX_EXAM_CONFIG_BYTES) {
     add('config', `must serialize to at most ${MAX_EXAM_CONFIG_BYTES} bytes`);
   }
   return problems;
+}
+
+type AddProblem = (field: string, message: string) => void;
+
+function validateClassification(classification: ClassificationConfig, [lo, hi]: [number, number], add: AddProblem): void {
+  if (typeof classification !== 'object' || classification === null) {
+    add('classification', 'must be an object with cutScores');
+    return;
+  }
+  const { cutScores, confidence, method, indifference, labels } = classification;
+  if (!Array.isArray(cutScores) || cutScores.length < 1 || cutScores.length > MAX_CUT_SCORES) {
+    add('classification.cutScores', `must hold 1 to ${MAX_CUT_SCORES} cut scores`);
+  } else {
+    const rangeValid = isFiniteNumber(lo) && isFiniteNumber(hi) && lo < hi;
+    for (let j = 0; j < cutScores.length; j++) {
+      const cut: unknown = cutScores[j];
+      const field = `classification.cutScores.${j}`;
+      if (!isFiniteNumber(cut)) add(field, 'must be a finite number');
+      else if (j > 0 && isFiniteNumber(cutScores[j - 1]) && !(cut > cutScores[j - 1])) add(field, `must be greater than classification.cutScores.${j - 1}`);
+      else if (rangeValid && (cut < lo || cut > hi)) add(field, 'must lie within thetaRange');
+    }
+  }
+  if (!isFiniteNumber(confidence) || confidence < MIN_CONFIDENCE || confidence > MAX_CONFIDENCE) {
+    add('classification.confidence', `must be a number in [${MIN_CONFIDENCE}, ${MAX_CONFIDENCE}]`);
+  }
+  if (!CLASSIFICATION_METHODS.includes(method)) add('classification.method', `must be one of ${CLASSIFICATION_METHODS.join(', ')}`);
+  if (!isFiniteNumber(indifference) || indifference <= 0 || indifference > MAX_INDIFFERENCE) {
+    add('classification.indifference', `must be a number in (0, ${MAX_INDIFFERENCE}]`);
+  }
+  if (labels !== undefined) {
+    const bands = Array.isArray(cutScores) ? cutScores.length + 1 : NaN;
+    if (!Array.isArray(labels) || labels.length !== bands) {
+      add('classification.labels', `must hold one label per band: cutScores.length + 1${Number.isNaN(bands) ? '' : ` = ${bands}`} strings`);
+    } else {
+      for (let j = 0; j < labels.length; j++) {
+        const label: unknown = labels[j];
+        if (typeof label !== 'string' || label.length === 0 || label.length > MAX_LABEL_LENGTH) {
+          add(`classification.labels.${j}`, `must be a string of 1 to ${MAX_LABEL_LENGTH} characters`);
+        }
+      }
+    }
+  }
+}
+
+function validatePretest(pretest: PretestConfig, add: AddProblem): void {
+  if (typeof pretest !== 'object' || pretest === null) {
+    add('pretest', 'must be an object with count');
+    return;
+  }
+  const { count, positions } = pretest;
+  const countValid = Number.isInteger(count) && count >= 1 && count <= MAX_PRETEST_COUNT;
+  if (!countValid) add('pretest.count', `must be an integer in [1, ${MAX_PRETEST_COUNT}]`);
+  if (positions === undefined) return;
+  if (!Array.isArray(positions) || (countValid && positions.length !== count) || positions.length > MAX_PRETEST_COUNT) {
+    add('pretest.positions', 'must hold exactly pretest.count positions');
+    return;
+  }
+  const seen = new Set<number>();
+  for (let j = 0; j < positions.length; j++) {
+    const position: unknown = positions[j];
+    const field = `pretest.positions.${j}`;
+    if (!Number.isInteger(position) || (position as number) < 1 || (position as number) > MAX_PRETEST_POSITION) {
+      add(field, `must be an integer in [1, ${MAX_PRETEST_POSITION}]`);
+    } else if (seen.has(position as number)) {
+      add(field, 'must differ from the other positions');
+    } else {
+      seen.add(position as number);
+    }
+  }
 }

@@ -270,3 +270,101 @@ describe('exams over a bank that mixes models', () => {
     );
   });
 });
+
+describe('enemy sets', () => {
+  const GROUPS = ['e0', 'e1', 'e2', 'e3', 'e4'];
+  const itemArbitrary = fc.record({
+    a: fc.double({ min: 0.5, max: 2, noNaN: true }),
+    b: fc.double({ min: -3, max: 3, noNaN: true }),
+    area: fc.constantFrom('p', 'q', null),
+    enemyGroup: fc.option(fc.constantFrom(...GROUPS), { freq: 2 }),
+    enabled: fc.double({ min: 0, max: 1, noNaN: true }).map((u) => u > 0.1),
+  });
+  const scenarioArbitrary = fc.record({
+    items: fc.array(itemArbitrary, { minLength: 5, maxLength: 60 }),
+    history: fc.array(fc.tuple(fc.nat(), fc.boolean()), { maxLength: 10 }),
+    excluded: fc.array(fc.nat(), { maxLength: 4 }),
+    randomesque: fc.integer({ min: 1, max: 4 }),
+    balance: fc.boolean(),
+    exposure: fc.boolean(),
+    seed: fc.nat(),
+    trueTheta: fc.double({ min: -2.5, max: 2.5, noNaN: true }),
+  });
+
+  it('should never select an item whose enemy group an administered item belongs to (any fallback, any history)', () => {
+    fc.assert(
+      fc.property(scenarioArbitrary, ({ items, history: raw, excluded: rawExcluded, randomesque, balance, exposure, seed }) => {
+        const bank = createBankSnapshot(items);
+        const seen = new Set<number>();
+        const history = raw.filter(([i]) => !seen.has(i % items.length) && seen.add(i % items.length)).map(([i, correct]) => ({ itemIndex: i % items.length, score: correct ? 1 : 0 }));
+        const excluded = rawExcluded.map((i) => i % items.length);
+        const config = resolveExamConfig({
+          maxItems: 100,
+          seThreshold: 0,
+          selection: { randomesque, contentBalance: balance ? { p: 0.7 } : undefined, maxExposure: exposure ? 0.2 : undefined },
+        });
+        const eligibility = Float64Array.from(items, (_, i) => (i % 3 === 0 ? 1 : 0)); // most items ineligible: forces the fallback
+        const step = nextStep(config, bank, history, seed, { eligibility, excluded });
+        const blocked = new Set(history.map((h) => bank.enemyGroup[h.itemIndex]).filter((g) => g !== -1));
+        const available = Array.from({ length: bank.size }, (_, i) => i).filter(
+          (i) => bank.enabled[i] === 1 && !seen.has(i) && !excluded.includes(i) && !blocked.has(bank.enemyGroup[i]),
+        );
+        if (step.nextItemIndex === null) {
+          expect(step.stopReason).toBe('BANK_EXHAUSTED');
+          expect(available).toEqual([]);
+        } else {
+          expect(available).toContain(step.nextItemIndex);
+        }
+        return true;
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('should never let two items of a group co-occur in a complete exam', () => {
+    fc.assert(
+      fc.property(scenarioArbitrary, ({ items, randomesque, balance, seed, trueTheta }) => {
+        const bank = createBankSnapshot(items);
+        const config = resolveExamConfig({ maxItems: 40, seThreshold: 0, selection: { randomesque, contentBalance: balance ? { p: 0.5, q: 0.5 } : undefined } });
+        const steps = runExam(config, bank, seed, trueTheta);
+        const administered = steps.slice(0, -1).map((s) => s.nextItemIndex as number);
+        const groups = administered.map((i) => bank.enemyGroup[i]).filter((g) => g !== -1);
+        expect(new Set(groups).size).toBe(groups.length);
+        expect(new Set(administered).size).toBe(administered.length);
+        return true;
+      }),
+      { numRuns: 100 },
+    );
+  });
+
+  it('should end with BANK_EXHAUSTED when only enemies of administered items are left', () => {
+    const bank = createBankSnapshot([
+      { a: 1, b: 0, enemyGroup: 'g' },
+      { a: 2, b: 0, enemyGroup: 'g' },
+      { a: 1.5, b: 0, enemyGroup: 'g', area: 'x' },
+    ]);
+    const config = resolveExamConfig({ maxItems: 3, seThreshold: 0, selection: { contentBalance: { x: 1 }, maxExposure: 0.5 } });
+    const first = nextStep(config, bank, [], 1, { eligibility: [1, 1, 1] });
+    expect(first.nextItemIndex).toBe(2); // content balancing: area x
+    expect(nextStep(config, bank, [{ itemIndex: 2, score: 1 }], 1, { eligibility: [0, 0, 0] })).toMatchObject({ done: true, stopReason: 'BANK_EXHAUSTED' });
+    // Excluded items (seen in an earlier exam) block no group.
+    expect(nextStep(config, bank, [], 1, { excluded: [1] }).nextItemIndex).toBe(2);
+  });
+
+  it('should select exactly as before in a bank whose enemy groups are not yet touched', () => {
+    const plain = generateBank(120, 9);
+    const withGroups = createBankSnapshot(
+      Array.from({ length: plain.size }, (_, i) => ({ a: plain.a[i], b: plain.b[i], c: plain.c[i], area: plain.areaOf(i), enemyGroup: i % 10 === 0 ? `g${i % 3}` : null })),
+    );
+    const config = resolveExamConfig({ maxItems: 15, seThreshold: 0, selection: { randomesque: 2, contentBalance: { algebra: 0.5, geometry: 0.5 } } });
+    const history: ExamHistoryEntry[] = [];
+    for (let k = 0; k < 15; k++) {
+      const expected = nextStep(config, plain, history, 4);
+      const actual = nextStep(config, withGroups, history, 4);
+      const groups = new Set(history.map((h) => withGroups.enemyGroup[h.itemIndex]).filter((g) => g !== -1));
+      if (expected.nextItemIndex === null || groups.has(withGroups.enemyGroup[expected.nextItemIndex])) break;
+      expect(actual).toEqual(expected);
+      history.push({ itemIndex: actual.nextItemIndex as number, score: k % 2 });
+    }
+  });
+});

@@ -1,7 +1,9 @@
-import { createBankSnapshot, type BankItemInput, type ItemBankSnapshot } from './bank-snapshot.js';
+import { NO_ENEMY_GROUP, createBankSnapshot, type BankItemInput, type ItemBankSnapshot } from './bank-snapshot.js';
+import { classificationOf, isClassified, nearestCutScore, type Classification } from './classification.js';
 import type { ExamConfig } from './exam-config.js';
 import { estimateAbility, type AbilityEstimate, type EstimationOptions, type EstimatorName } from './estimators.js';
 import { MODEL_4PL } from './model.js';
+import { pickPretestItem, pretestPositions } from './pretest.js';
 import { rngForStep } from './rng.js';
 import { contentTargetsFor, selectNextItem, type SelectionTrace } from './selection.js';
 import { checkStopping, type StopReason } from './stopping.js';
@@ -26,7 +28,12 @@ export interface NextStepOptions {
 
 /** Everything the service needs to persist or return after an answer (all plain, serialisable values). */
 export interface ExamStep extends AbilityEstimate {
+  /** History entries, pretest items included. */
   answered: number;
+  /** Scored history entries (pretest items excluded): what θ, SE and the stopping rules count. */
+  scored: number;
+  /** With `config.classification`: the band of θ̂ (`classificationOf`). */
+  classification?: Classification;
   done: boolean;
   stopReason?: StopReason;
   /** Item to administer next, or null when the exam is done. */
@@ -43,14 +50,18 @@ function estimationOptions(config: ExamConfig, bank: ItemBankSnapshot): Estimati
   };
 }
 
+/** The scored part of a history: item indices and scores of its entries whose item is not a pretest item. */
+interface ScoredResponses {
+  itemIndices: Int32Array;
+  responses: Uint8Array;
+}
+
 /**
- * Current θ estimate for an exam from its full answer history.
- * With no history: θ = startTheta, SE = prior SD, estimatorUsed = the configured estimator.
- * Throws RangeError on an item index outside the bank or a score outside 0..categories − 1 of its item.
+ * Validates every history entry and keeps the scored ones (pretest items are not). Throws RangeError on an item
+ * index outside the bank or a score outside 0..categories − 1 of its item, naming `history[k]`.
  */
-export function estimateExam(config: ExamConfig, bank: ItemBankSnapshot, history: readonly ExamHistoryEntry[]): AbilityEstimate {
-  const itemIndices = new Int32Array(history.length);
-  const responses = new Uint8Array(history.length);
+function scoredResponsesOf(bank: ItemBankSnapshot, history: readonly ExamHistoryEntry[]): ScoredResponses {
+  let scored = 0;
   for (let k = 0; k < history.length; k++) {
     const { itemIndex, score } = history[k];
     if (!Number.isInteger(itemIndex) || itemIndex < 0 || itemIndex >= bank.size) {
@@ -60,10 +71,74 @@ export function estimateExam(config: ExamConfig, bank: ItemBankSnapshot, history
     if (!Number.isInteger(score) || score < 0 || score > maxScore) {
       throw new RangeError(`history[${k}].score ${score} is not a score of item ${itemIndex} (0 to ${maxScore})`);
     }
-    itemIndices[k] = itemIndex;
-    responses[k] = score;
+    if (bank.pretest[itemIndex] === 0) scored++;
   }
+  const itemIndices = new Int32Array(scored);
+  const responses = new Uint8Array(scored);
+  let j = 0;
+  for (let k = 0; k < history.length; k++) {
+    const { itemIndex, score } = history[k];
+    if (bank.pretest[itemIndex] === 1) continue;
+    itemIndices[j] = itemIndex;
+    responses[j] = score;
+    j++;
+  }
+  return { itemIndices, responses };
+}
+
+/**
+ * Current θ estimate for an exam from its full answer history; entries whose item is a pretest item are validated
+ * but take no part. With no (scored) history: θ = startTheta, SE = prior SD, estimatorUsed = the configured estimator.
+ * Throws RangeError on an item index outside the bank or a score outside 0..categories − 1 of its item.
+ */
+export function estimateExam(config: ExamConfig, bank: ItemBankSnapshot, history: readonly ExamHistoryEntry[]): AbilityEstimate {
+  const { itemIndices, responses } = scoredResponsesOf(bank, history);
   return estimateAbility(config.estimator, bank, itemIndices, responses, estimationOptions(config, bank));
+}
+
+/**
+ * Items adaptive selection must not pick beyond the administered and excluded ones: every pretest item, and every
+ * item of an enemy group one of whose items is in the history (excluded items block no group: they were not
+ * administered in this exam). Null when the bank has neither enemy groups nor pretest items (selection's plain path).
+ */
+export function withheldItems(bank: ItemBankSnapshot, history: readonly ExamHistoryEntry[]): Int32Array | null {
+  if (!bank.hasEnemies && bank.pretestItems.length === 0) return null;
+  const blocked = blockedEnemyGroups(bank, history);
+  let length = bank.pretestItems.length;
+  for (const group of blocked) length += bank.enemyGroupMembers(group).length;
+  const withheld = new Int32Array(length);
+  withheld.set(bank.pretestItems);
+  let offset = bank.pretestItems.length;
+  for (const group of blocked) {
+    const members = bank.enemyGroupMembers(group);
+    withheld.set(members, offset);
+    offset += members.length;
+  }
+  return withheld;
+}
+
+/** Enemy group codes of the items in the history. */
+export function blockedEnemyGroups(bank: ItemBankSnapshot, history: readonly ExamHistoryEntry[]): Set<number> {
+  const blocked = new Set<number>();
+  if (!bank.hasEnemies) return blocked;
+  for (const { itemIndex } of history) {
+    const group = bank.enemyGroup[itemIndex];
+    if (group !== NO_ENEMY_GROUP) blocked.add(group);
+  }
+  return blocked;
+}
+
+/** The pretest items still available: enabled, neither administered nor excluded, not in a blocked enemy group. */
+function pretestCandidates(bank: ItemBankSnapshot, history: readonly ExamHistoryEntry[], excluded: ArrayLike<number>): number[] {
+  const unavailable = new Set<number>();
+  for (const { itemIndex } of history) unavailable.add(itemIndex);
+  for (let k = 0; k < excluded.length; k++) unavailable.add(excluded[k]);
+  const blocked = blockedEnemyGroups(bank, history);
+  const candidates: number[] = [];
+  for (const i of bank.pretestItems) {
+    if (bank.enabled[i] === 1 && !unavailable.has(i) && !blocked.has(bank.enemyGroup[i])) candidates.push(i);
+  }
+  return candidates;
 }
 
 /** The exposure-control probabilities an exam selects with: the bank's K (opt-in), the service's eligibility, or none. */
@@ -102,10 +177,21 @@ export function stepWithEligibility(
   excluded: ArrayLike<number>,
   trace: SelectionTrace | null = null,
 ): ExamStep {
-  const estimate = estimateExam(config, bank, history);
+  const scalingConstant = config.scalingConstant ?? bank.scalingConstant;
+  const { itemIndices, responses } = scoredResponsesOf(bank, history);
+  const estimate = estimateAbility(config.estimator, bank, itemIndices, responses, estimationOptions(config, bank));
   const answered = history.length;
-  const stopReason = checkStopping(answered, estimate.se, config);
-  if (stopReason !== null) return { ...estimate, answered, done: true, stopReason, nextItemIndex: null };
+  const scored = itemIndices.length;
+  const { classification } = config;
+  const classified =
+    classification !== undefined &&
+    scored >= config.minItems &&
+    scored < config.maxItems &&
+    isClassified(classification, bank, estimate, itemIndices, responses, scalingConstant);
+  const stopReason = checkStopping(scored, estimate.se, config, classified);
+  const step: ExamStep = { ...estimate, answered, scored, done: false, nextItemIndex: null };
+  if (classification !== undefined) step.classification = classificationOf(config, estimate.theta) as Classification;
+  if (stopReason !== null) return { ...step, done: true, stopReason };
 
   // Excluded items are withheld from selection like administered ones.
   const administered = new Int32Array(answered + excluded.length);
@@ -117,24 +203,37 @@ export function stepWithEligibility(
     }
     administered[answered + k] = index;
   }
+
+  // A pretest position takes a pretest item while one is left (a uniform pick, from its own seeded stream).
+  if (config.pretest !== undefined && bank.pretestItems.length > 0 && pretestPositions(config, seed).includes(answered + 1)) {
+    const pretestItem = pickPretestItem(pretestCandidates(bank, history, excluded), seed, answered);
+    if (pretestItem !== -1) {
+      if (trace !== null) {
+        trace.area = -1;
+        trace.eligibilityApplied = false; // not an adaptive pick: nothing was passed over
+      }
+      return { ...step, nextItemIndex: pretestItem };
+    }
+  }
+
   const { selection } = config;
   const nextItemIndex = selectNextItem(
     bank,
-    estimate.theta,
+    selection.target === 'cut' && classification !== undefined ? nearestCutScore(classification.cutScores, estimate.theta) : estimate.theta,
     {
-      administered,
+      // Administered pretest items are withheld, not administered, for content balancing: they are not part of the test.
+      administered: bank.pretestItems.length > 0 ? administered.filter((index, k) => k >= answered || bank.pretest[index] === 0) : administered,
+      withheld: withheldItems(bank, history),
       randomesque: selection.randomesque,
       random: rngForStep(seed, answered),
       contentTargets: selection.contentBalance ? contentTargetsFor(bank, selection.contentBalance) : null,
       eligibility: probabilities === null ? null : { probabilities, seed },
-      scalingConstant: config.scalingConstant ?? bank.scalingConstant,
+      scalingConstant,
     },
     trace,
   );
-  if (nextItemIndex === -1) {
-    return { ...estimate, answered, done: true, stopReason: 'BANK_EXHAUSTED', nextItemIndex: null };
-  }
-  return { ...estimate, answered, done: false, nextItemIndex };
+  if (nextItemIndex === -1) return { ...step, done: true, stopReason: 'BANK_EXHAUSTED' };
+  return { ...step, nextItemIndex };
 }
 
 export interface ParameterEstimationOptions extends EstimationOptions {

@@ -274,3 +274,21 @@ describe(sympsonHetterCalibration.name, () => {
     expect(() => run({ ...options, seed: -1 })).toThrow(RangeError);
   });
 });
+
+describe(`${sympsonHetterCalibration.name} with pretest items, enemy sets and classification`, () => {
+  it('should converge without counting pretest items, whatever their (uncontrollable) rate', () => {
+    const random = createRng(3);
+    // 2 pretest items for 1 pretest position: each is given in about half the exams, far above the target.
+    const bank = createBankSnapshot(
+      Array.from({ length: 62 }, (_, i) => ({ a: 0.8 + 1.2 * random(), b: 4 * random() - 2, pretest: i >= 60, enemyGroup: i % 10 === 0 ? 'g' : null })),
+    );
+    const config = resolveExamConfig({ minItems: 5, maxItems: 5, seThreshold: 0, pretest: { count: 1 }, classification: { cutScores: [0.5] }, selection: { target: 'cut' } });
+    const calibration = sympsonHetterCalibration(bank, config, { targetRate: 0.3, simulees: 200, maxIterations: 20, tolerance: 0.05, seed: 7 });
+    let step = calibration.next();
+    while (!step.done) step = calibration.next();
+    expect(step.value.converged).toBe(true);
+    expect(step.value.k[60]).toBe(1);
+    expect(step.value.k[61]).toBe(1);
+    expect(step.value.k.some((k) => k < 1)).toBe(true);
+  });
+});

@@ -7,7 +7,7 @@
  */
 import type { ItemBankSnapshot } from './bank-snapshot.js';
 import type { ExamConfig } from './exam-config.js';
-import { stepWithEligibility, type ExamHistoryEntry } from './exam.js';
+import { blockedEnemyGroups, stepWithEligibility, type ExamHistoryEntry } from './exam.js';
 import { MAX_CATEGORIES, MODEL_4PL, probability } from './model.js';
 import { categoryProbabilities, itemInformation } from './polytomous.js';
 import { MAX_SEED, createRng, stepSeed, type RandomSource } from './rng.js';
@@ -146,7 +146,8 @@ interface Tally {
  * ranked candidates are walked from the pick's slot: each one considered counts as selected, and is administered
  * when `exposureDraw(candidateSeed, i) < K_i`, else the next is considered; the draw is fixed per exam, so an item
  * rejected once stays out of that exam. Then P(S_i) = selections / simulees and K_i = 1 if P(S_i) ≤ targetRate,
- * else targetRate / P(S_i), so that P(A_i) = K_i · P(S_i) ≤ targetRate.
+ * else targetRate / P(S_i), so that P(A_i) = K_i · P(S_i) ≤ targetRate. Pretest items (given at the config's pretest
+ * positions, never selected) are not counted: their K stays as it starts, and their rate does not enter maxExposure.
  *
  * Yields progress every SYMPSON_HETTER_PROGRESS_EVERY candidates and, with K, at the end of each iteration; stops
  * once the largest administration rate is ≤ targetRate + tolerance, or after iteration `maxIterations`. The
@@ -218,14 +219,19 @@ function simulateExam(bank: ItemBankSnapshot, config: ExamConfig, k: Float64Arra
   const scalingConstant = config.scalingConstant ?? bank.scalingConstant;
   const answers = createRng(seed ^ ANSWER_STREAM);
   const history: ExamHistoryEntry[] = [];
-  const trace: SelectionTrace = { area: -1, eligibilityApplied: false, aboveInformation: Infinity, aboveIndex: -1 };
+  const trace: SelectionTrace = { area: -1, eligibilityApplied: false, aboveInformation: Infinity, aboveIndex: -1, theta: 0 };
   for (;;) {
     const step = stepWithEligibility(config, bank, history, seed, k, [], trace);
     if (step.nextItemIndex === null) break;
     const item = step.nextItemIndex;
-    if (trace.eligibilityApplied) countPassedOver(bank, k, seed, step.theta, scalingConstant, item, trace, tally);
-    consider(item, tally);
-    tally.administrations[item]++;
+    // Pretest items are given at their positions whatever K says: they take no part in the tally (their rate,
+    // set by the pretest design, would otherwise keep the calibration from converging).
+    if (bank.pretest[item] === 0) {
+      // trace.theta: where selection evaluated information (θ̂, or a cut score under target 'cut').
+      if (trace.eligibilityApplied) countPassedOver(bank, k, seed, trace.theta, scalingConstant, item, trace, tally, blockedEnemyGroups(bank, history));
+      consider(item, tally);
+      tally.administrations[item]++;
+    }
     history.push({ itemIndex: item, score: drawScore(bank, item, theta, scalingConstant, answers) });
   }
   for (const item of tally.consideredItems) tally.considered[item] = 0;
@@ -234,8 +240,9 @@ function simulateExam(bank: ItemBankSnapshot, config: ExamConfig, k: Float64Arra
 
 /**
  * The items considered and rejected before `pick`: ineligible candidates (same area filter, not yet considered in
- * this exam) ranked between the pick and the candidate just above it, in selection's order (information
- * descending, lower index first). Each would have been picked had it been eligible.
+ * this exam, neither pretest items nor enemies of an administered item) ranked between the pick and the candidate
+ * just above it, in selection's order (information descending, lower index first). Each would have been picked had
+ * it been eligible.
  */
 function countPassedOver(
   bank: ItemBankSnapshot,
@@ -246,12 +253,14 @@ function countPassedOver(
   pick: number,
   trace: SelectionTrace,
   tally: Tally,
+  blockedGroups: ReadonlySet<number>,
 ): void {
   // itemInformation is bit for bit what selection ranked by (4PL and polytomous alike).
   const pickInformation = itemInformation(bank, pick, theta, scalingConstant);
   const { aboveInformation, aboveIndex } = trace;
   for (let i = 0; i < bank.size; i++) {
     if (tally.considered[i] === 1 || bank.enabled[i] === 0 || !isIneligible(k, seed, i)) continue;
+    if (bank.pretest[i] === 1 || (blockedGroups.size > 0 && blockedGroups.has(bank.enemyGroup[i]))) continue;
     if (trace.area >= 0 && bank.area[i] !== trace.area) continue;
     const info = itemInformation(bank, i, theta, scalingConstant);
     const belowAbove = info < aboveInformation || (info === aboveInformation && i > aboveIndex);

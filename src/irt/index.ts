@@ -12,6 +12,7 @@ export {
   type ItemModel,
   type ItemModelColumns,
   type ItemParameterInput,
+  type ItemUsageColumns,
 } from './bank-snapshot.js';
 export { information, type ItemParameters } from './model.js';
 export { categoryProbabilities, itemInformation, itemWleWeight } from './polytomous.js';
@@ -37,9 +38,20 @@ export {
   type EstimationSettings,
   type ExamConfig,
   type ExamConfigInput,
+  type SelectionTarget,
 } from './exam-config.js';
 export { estimateFromItemParameters, nextStep, type ExamHistoryEntry, type ExamStep, type NextStepOptions } from './exam.js';
 export { selectNextItem } from './selection.js';
+
+// Classification testing (cut scores, CI and SPRT stopping) and pretest items.
+export {
+  classificationOf,
+  type Classification,
+  type ClassificationConfig,
+  type ClassificationInput,
+  type ClassificationMethod,
+} from './classification.js';
+export { pretestPositions, type PretestConfig } from './pretest.js';
 
 // Exposure control: item eligibility from live counts, Sympson–Hetter calibration, test overlap.
 export {

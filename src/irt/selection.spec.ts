@@ -262,3 +262,31 @@ describe('selection over banks that mix models', () => {
     expect(selectNextItem(bank, 0, { administered: [0], contentTargets })).toBe(2);
   });
 });
+
+describe(`${selectNextItem.name} with withheld items`, () => {
+  it('should never select withheld items, in any pass, nor count them for content balancing', () => {
+    const bank = createBankSnapshot([
+      { a: 2.0, b: 0, area: 'algebra' },
+      { a: 1.9, b: 0, area: 'algebra' },
+      { a: 0.6, b: 0, area: 'geometry' },
+      { a: 0.5, b: 0, area: 'geometry' },
+    ]);
+    const contentTargets = contentTargetsFor(bank, { algebra: 0.5, geometry: 0.5 });
+    expect(selectNextItem(bank, 0, { administered: [], withheld: [0] })).toBe(1);
+    // Withheld algebra items are not administered ones: algebra (first area, nothing given) is still chosen.
+    expect(selectNextItem(bank, 0, { administered: [], withheld: [0], contentTargets })).toBe(1);
+    expect(selectNextItem(bank, 0, { administered: [0], contentTargets })).toBe(2);
+    // Algebra exhausted by withholding: geometry.
+    expect(selectNextItem(bank, 0, { administered: [], withheld: [0, 1], contentTargets })).toBe(2);
+    // Even when eligibility would fall back to ineligible items.
+    const eligibility = { probabilities: [0, 0, 0, 0], seed: 1 };
+    expect(selectNextItem(bank, 0, { administered: [2], withheld: [0, 1], eligibility })).toBe(3);
+    expect(selectNextItem(bank, 0, { administered: [2, 3], withheld: [0, 1], eligibility })).toBe(-1);
+  });
+
+  it('should reject a withheld index outside the bank and leave no state behind', () => {
+    const bank = createBankSnapshot([{ a: 2, b: 0 }, { a: 1, b: 0 }]);
+    expect(() => selectNextItem(bank, 0, { administered: [1], withheld: [0, 5] })).toThrow(/withheld item index 5/);
+    expect(selectNextItem(bank, 0, { administered: [] })).toBe(0);
+  });
+});

@@ -4,8 +4,13 @@ import { polytomousInformation, polytomousInformationBound } from './polytomous.
 import { exposureDraw, type RandomSource } from './rng.js';
 
 export interface SelectionOptions {
-  /** Indices of items already administered in this exam (never selected again). */
+  /** Indices of items already administered in this exam (never selected again; content balancing counts them). */
   administered: ArrayLike<number>;
+  /**
+   * Indices of further items never to select, which content balancing does not count: e.g. pretest items and the
+   * enemies of administered items (see `withheldItems` in exam.ts). Null/undefined: none.
+   */
+  withheld?: ArrayLike<number> | null;
   /** Choose uniformly among the top-k most informative items; 1 (default) = pure maximum information. */
   randomesque?: number;
   /** Randomness for randomesque; use `rngForStep(seed, answered)` for replayability. */
@@ -59,6 +64,8 @@ export interface SelectionTrace {
   /** Information and index of the candidate ranked just above the pick (Infinity and −1 when it was the best). */
   aboveInformation: number;
   aboveIndex: number;
+  /** θ at which information was evaluated (the cut score under `selection.target: 'cut'`). */
+  theta: number;
 }
 
 interface Filter {
@@ -269,8 +276,9 @@ function chooseFromRanking(count: number, randomesque: number, random: RandomSou
 }
 
 /**
- * Next item by maximum Fisher information at θ among eligible items (enabled, not administered, allowed by
- * content balancing and exposure control), with optional randomesque. Returns the item index, or −1 when nothing
+ * Next item by maximum Fisher information at θ among eligible items (enabled, neither administered nor withheld,
+ * allowed by content balancing and exposure control), with optional randomesque. Withheld items stay out of both
+ * fallbacks (the pass that ignores eligibility, and the areas without a target). Returns the item index, or −1 when nothing
  * is left. `trace`, when given, receives how the pick was made (Sympson–Hetter calibration needs it).
  */
 export function selectNextItem(bank: ItemBankSnapshot, theta: number, options: SelectionOptions, trace: SelectionTrace | null = null): number {
@@ -293,6 +301,18 @@ export function selectNextItem(bank: ItemBankSnapshot, theta: number, options: S
     }
     administeredMask[index] = 1;
   }
+  const withheld = options.withheld ?? null;
+  if (withheld !== null) {
+    for (let k = 0; k < withheld.length; k++) {
+      const index = withheld[k];
+      if (!(index >= 0 && index < bank.size)) {
+        clearMask(administered, administered.length);
+        clearMask(withheld, k);
+        throw new RangeError(`withheld item index ${index} is outside the bank (size ${bank.size})`);
+      }
+      administeredMask[index] = 1;
+    }
+  }
   try {
     // Eligibility is ignored only when it would leave nothing to administer.
     for (let pass = eligibility !== null ? 0 : 1; pass < 2; pass++) {
@@ -309,12 +329,14 @@ export function selectNextItem(bank: ItemBankSnapshot, theta: number, options: S
       if (trace !== null) {
         trace.area = filter.area;
         trace.eligibilityApplied = filter.probabilities !== null;
+        trace.theta = theta;
       }
       return chooseFromRanking(count, randomesque, random, trace);
     }
     return -1;
   } finally {
     clearMask(administered, administered.length);
+    if (withheld !== null) clearMask(withheld, withheld.length);
   }
 }
 

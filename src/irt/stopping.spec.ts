@@ -37,3 +37,16 @@ describe(checkStopping.name, () => {
     );
   });
 });
+
+describe(`${checkStopping.name} with classification`, () => {
+  const rule = { minItems: 5, maxItems: 20, seThreshold: 0.3 };
+
+  it('should stop with CLASSIFIED once classified and minItems answers are in: after MAX_ITEMS, before SE_THRESHOLD', () => {
+    expect(checkStopping(5, 0.9, rule, true)).toBe('CLASSIFIED');
+    expect(checkStopping(4, 0.9, rule, true)).toBeNull();
+    expect(checkStopping(20, 0.9, rule, true)).toBe('MAX_ITEMS');
+    expect(checkStopping(6, 0.1, rule, true)).toBe('CLASSIFIED');
+    expect(checkStopping(6, 0.1, rule, false)).toBe('SE_THRESHOLD');
+    expect(checkStopping(6, 0.9, { ...rule, seThreshold: 0 }, true)).toBe('CLASSIFIED');
+  });
+});
