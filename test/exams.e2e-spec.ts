@@ -114,7 +114,7 @@ describe('Exams (e2e)', () => {
       expect(summary.body.candidateId).toBeUndefined();
       const full = await request(server).get(`/v1/exams/${examId}/result`).set(ADMIN).expect(200);
       expect(full.body.responses).toHaveLength(12);
-      expect(Object.keys(full.body.responses[0]).sort()).toEqual(['answer', 'correct', 'createdAt', 'itemId', 'itemVersion', 'score', 'seAfter', 'seq', 'thetaAfter']);
+      expect(Object.keys(full.body.responses[0]).sort()).toEqual(['answer', 'correct', 'createdAt', 'itemId', 'itemVersion', 'pretest', 'score', 'seAfter', 'seq', 'thetaAfter']);
 
       // The next exam may start from the stored proficiency.
       const next = await launch('cand-full', { startTheta: 'lastProficiency' });

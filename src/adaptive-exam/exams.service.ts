@@ -4,7 +4,7 @@ import { ApiException } from '../common/errors/api-exception.js';
 import { ErrorCode } from '../common/errors/error-code.js';
 import { validationFailed } from '../common/http/validation.js';
 import { AppConfig } from '../config/app-config.service.js';
-import { nextStep } from '../irt/index.js';
+import { classificationOf, type ExamConfig, nextStep } from '../irt/index.js';
 import { ExposureCounts } from '../exposure/exposure-counts.service.js';
 import { type BankSnapshot, BankSnapshots } from '../item-banks/bank-snapshots.js';
 import type { CandidateItemView } from '../item-banks/dto/item-bank.views.js';
@@ -101,14 +101,14 @@ export class ExamsService {
     if (caller.kind === 'exam') {
       this.expiry.assertTokenLive(stored);
       const { theta, se } = feedbackFor(exam.config, stored);
-      const shown = exam.config.feedback === 'none' ? {} : { stopReason, ...(theta === undefined ? {} : { theta, se, ...scaled(scale, theta) }) };
+      const shown = exam.config.feedback === 'none' ? {} : { stopReason, ...(theta === undefined ? {} : { theta, se, ...scaled(scale, theta), ...classified(exam.config, theta) }) };
       return { examId, status, answered, startedAt, completedAt, ...shown };
     }
     const { bankId, candidateId, testDefinitionId, testDefinitionRevision } = exam;
     const { theta, se, revokedAt } = stored;
     const responses = await this.sessions.listResponses(examId);
     return {
-      examId, status, answered, startedAt, completedAt, stopReason, theta, se, ...scaled(scale, theta),
+      examId, status, answered, startedAt, completedAt, stopReason, theta, se, ...scaled(scale, theta), ...classified(exam.config, theta),
       bankId, candidateId, testDefinitionId, testDefinitionRevision, revokedAt, responses,
     };
   }
@@ -147,7 +147,8 @@ export class ExamsService {
     const { theta, se, done, stopReason } = step;
     const itemVersion = bank.itemVersions[decision.ordinal];
     const { correct, score } = decision;
-    const answer = { ...submitted, expectedVersion: state.version, correct, score, itemVersion, theta, se, nextItem: step.nextItemIndex, stopReason: stopReason ?? null };
+    const pretest = bank.engine.pretest[decision.ordinal] === 1;
+    const answer = { ...submitted, expectedVersion: state.version, correct, score, pretest, itemVersion, theta, se, nextItem: step.nextItemIndex, stopReason: stopReason ?? null };
     if (!(await submission.recordAnswer(answer, history))) return STALE;
     if (step.nextItemIndex !== null) this.exposure.administered(exam.bankId, size, step.nextItemIndex);
     this.metrics.answerAccepted(done);
@@ -198,4 +199,10 @@ function itemAt(bank: BankSnapshot, ordinal: number): CandidateItemView {
 /** θ on the bank's reporting scale, when it has one. */
 function scaled(scale: ReportingScale | null, theta: number): { scaledScore?: number; band?: { index: number; label: string } | null } {
   return scale ? scaleScore(scale, theta) : {};
+}
+
+/** The band θ falls in, when the exam classifies. */
+function classified(config: ExamConfig, theta: number): { classification?: { band: number; label: string | null } } {
+  const classification = classificationOf(config, theta);
+  return classification ? { classification } : {};
 }

@@ -189,7 +189,14 @@ function buildSnapshot(bankId: string, rows: SnapshotRow[]): BankSnapshot {
   const ordinalOf = new Map<string, number>();
   let characters = 0;
   for (const item of items) {
-    inputs[item.ordinal] = { ...parametersOf(item), area: item.contentArea, enabled: item.enabled, exposureControl: item.exposureK ?? undefined };
+    inputs[item.ordinal] = {
+      ...parametersOf(item),
+      area: item.contentArea,
+      enemyGroup: item.enemyGroup,
+      pretest: item.pretest,
+      enabled: item.enabled,
+      exposureControl: item.exposureK ?? undefined,
+    };
     itemVersions[item.ordinal] = item.itemVersion;
     ({ correctKey: correctKeys[item.ordinal], optionScores: optionScores[item.ordinal] } = scoringOf(item));
     optionKeys[item.ordinal] = item.options.map((option) => option.key);

@@ -13,6 +13,39 @@ import { ItemBanksService } from './item-banks.service.js';
 
 const { UNAUTHORIZED, FORBIDDEN, NOT_FOUND, PAYLOAD_TOO_LARGE, CONFLICT } = ErrorCode;
 
+const likert = ['Never', 'Sometimes', 'Often', 'Always'].map((text, score) => ({ key: String.fromCharCode(65 + score), text, score }));
+
+/** One item of each model, as the OpenAPI document shows them. */
+const ITEM_MODEL_EXAMPLES = {
+  '4PL': {
+    summary: 'A right/wrong item (4PL: a, b, c, d and the right option)',
+    value: { items: [{ externalId: 'alg-1', stem: '2x + 3 = 11. x = ?', options: [{ key: 'A', text: '4' }, { key: 'B', text: '7' }], correctKey: 'A', a: 1.2, b: -0.4, c: 0.2 }] },
+  },
+  GRM: {
+    summary: "Samejima's graded response model: ordered categories, strictly increasing thresholds",
+    value: { items: [{ externalId: 'mood-1', model: 'GRM', stem: 'I felt calm.', a: 1.6, thresholds: [-1.2, 0.1, 1.3], options: likert }] },
+  },
+  GPCM: {
+    summary: "Muraki's generalized partial credit model: step thresholds",
+    value: {
+      items: [
+        {
+          externalId: 'essay-1',
+          model: 'GPCM',
+          stem: 'Rate the argument.',
+          a: 0.9,
+          thresholds: [-0.5, 0.8],
+          options: ['Weak', 'Fair', 'Strong'].map((text, score) => ({ key: String(score), text, score })),
+        },
+      ],
+    },
+  },
+  PCM: {
+    summary: 'The partial credit model: GPCM with a = 1',
+    value: { items: [{ externalId: 'pc-1', model: 'PCM', stem: 'Steps solved?', a: 1, thresholds: [0.3], options: [{ key: 'N', text: 'None', score: 0 }, { key: 'Y', text: 'All', score: 1 }] }] },
+  },
+};
+
 /** Item banks and items: banks:write to author them, banks:read to read them (keys and parameters included). */
 @ApiTags('item banks')
 @Controller('v1')
@@ -53,7 +86,7 @@ export class ItemBanksController {
   @ApiOperation({ summary: 'Import up to 10,000 items, all or nothing; bumps the bank version' })
   @ApiErrors(UNAUTHORIZED, FORBIDDEN, NOT_FOUND, CONFLICT, PAYLOAD_TOO_LARGE)
   @ApiCreatedResponse({ type: ImportResultView })
-  @ApiBody({ type: ImportItemsDto })
+  @ApiBody({ type: ImportItemsDto, examples: ITEM_MODEL_EXAMPLES })
   importItems(
     @Param('bankId', uuidParam('bankId')) bankId: string,
     @CurrentCaller() caller: Caller,

@@ -20,6 +20,8 @@ export interface NewItemRow {
   d?: number;
   thresholds?: number[] | null;
   contentArea?: string;
+  enemyGroup?: string;
+  pretest?: boolean;
 }
 
 /** An item's options as stored: key and text, and a polytomous item's scores. */
@@ -56,15 +58,17 @@ const ROWS_PER_INSERT = 1_000;
  * as their shortest round-trip text, so parameters arrive bit for bit).
  */
 const INSERT_ITEMS = `
-  INSERT INTO item (id, bank_id, ordinal, external_id, stem, options, correct_key, a, b, c, d, content_area, model, thresholds, enabled,
-                    created_at, updated_at)
-  SELECT u.id, $1::uuid, $2::int + (u.n - 1)::int, u.ext, u.stem, u.opts::jsonb, u.ck, u.a, u.b, u.c, u.d, u.area, u.model, u.thr::float8[], true,
-         now(), now()
+  INSERT INTO item (id, bank_id, ordinal, external_id, stem, options, correct_key, a, b, c, d, content_area, model, thresholds, enemy_group,
+                    pretest, enabled, created_at, updated_at)
+  SELECT u.id, $1::uuid, $2::int + (u.n - 1)::int, u.ext, u.stem, u.opts::jsonb, u.ck, u.a, u.b, u.c, u.d, u.area, u.model, u.thr::float8[],
+         u.enemy, u.pretest, true, now(), now()
     FROM unnest($3::uuid[], $4::varchar[], $5::text[], $6::text[], $7::varchar[], $8::float8[], $9::float8[], $10::float8[], $11::float8[],
-                $12::varchar[], $13::varchar[], $14::text[])
-         WITH ORDINALITY AS u(id, ext, stem, opts, ck, a, b, c, d, area, model, thr, n)`;
+                $12::varchar[], $13::varchar[], $14::text[], $15::varchar[], $16::boolean[])
+         WITH ORDINALITY AS u(id, ext, stem, opts, ck, a, b, c, d, area, model, thr, enemy, pretest, n)`;
 
-export type ItemPatch = Partial<Pick<Item, 'externalId' | 'stem' | 'correctKey' | 'a' | 'b' | 'c' | 'd' | 'contentArea' | 'enabled' | 'thresholds'>> & {
+export type ItemPatch = Partial<
+  Pick<Item, 'externalId' | 'stem' | 'correctKey' | 'a' | 'b' | 'c' | 'd' | 'contentArea' | 'enabled' | 'thresholds' | 'enemyGroup' | 'pretest'>
+> & {
   options?: OptionDto[];
   model?: ItemModel;
 };
@@ -109,6 +113,8 @@ export interface SnapshotRow {
   c: number;
   d: number;
   contentArea: string | null;
+  enemyGroup: string | null;
+  pretest: boolean;
   enabled: boolean;
   /** The item's current version. */
   itemVersion: number;
@@ -192,6 +198,8 @@ export class ItemBanksRepository {
           column((row) => row.contentArea ?? null),
           column((row) => row.model ?? '4PL'),
           column((row) => arrayLiteral(row.thresholds)),
+          column((row) => row.enemyGroup ?? null),
+          column((row) => row.pretest ?? false),
         ]);
       }
       const { rows: [bank] } = await client.query<{ version: number }>(
@@ -274,7 +282,7 @@ export class ItemBanksRepository {
   loadSnapshotRows(bankId: string): Promise<SnapshotRow[]> {
     return this.prisma.$queryRaw<SnapshotRow[]>`
       SELECT b.version, b.reporting_scale AS "reportingScale", i.id, i.ordinal, i.stem, i.options, i.correct_key AS "correctKey",
-             i.model, i.thresholds, i.a, i.b, i.c, i.d, i.content_area AS "contentArea", i.enabled, i.version AS "itemVersion", i.exposure_k AS "exposureK"
+             i.model, i.thresholds, i.a, i.b, i.c, i.d, i.content_area AS "contentArea", i.enemy_group AS "enemyGroup", i.pretest, i.enabled, i.version AS "itemVersion", i.exposure_k AS "exposureK"
         FROM item_bank b LEFT JOIN item i ON i.bank_id = b.id
        WHERE b.id = ${bankId}::uuid
        ORDER BY i.ordinal`;

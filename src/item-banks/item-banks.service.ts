@@ -16,9 +16,9 @@ import { type ReportingScale, reportingScaleProblems } from './reporting-scale.j
 const DEFAULT_PAGE_SIZE = 100;
 
 function toItemView(item: Item): ItemView {
-  const { id, bankId, externalId, ordinal, stem, correctKey, a, b, c, d, contentArea, enabled, version, createdAt, updatedAt } = item;
+  const { id, bankId, externalId, ordinal, stem, correctKey, a, b, c, d, contentArea, enemyGroup, pretest, enabled, version, createdAt, updatedAt } = item;
   const options = item.options as unknown as OptionDto[];
-  return { id, bankId, externalId, ordinal, stem, options, correctKey, model: item.model as ItemModel, a, b, c, d, thresholds: item.thresholds?.length ? item.thresholds : null, contentArea, enabled, version, createdAt, updatedAt };
+  return { id, bankId, externalId, ordinal, stem, options, correctKey, model: item.model as ItemModel, a, b, c, d, thresholds: item.thresholds?.length ? item.thresholds : null, contentArea, enemyGroup, pretest, enabled, version, createdAt, updatedAt };
 }
 
 const bankNotFound = () => new ApiException(ErrorCode.NOT_FOUND, 'Item bank not found');

@@ -47,6 +47,8 @@ const itemProblems = compileSchema({
     d: { type: 'number' },
     thresholds: { type: 'array', minItems: 1, maxItems: MAX_THRESHOLDS, items: { type: 'number' } },
     contentArea: text(100),
+    enemyGroup: text(100),
+    pretest: { type: 'boolean' },
   },
 });
 

@@ -52,8 +52,8 @@ export class ExamSessionRepository {
    * advisory lock is held by another submission, or a unique constraint fired.
    */
   async recordAnswer(write: AnswerWrite): Promise<boolean> {
-    const { examId, theta, se, nextItem, stopReason, expectedVersion, itemId, answer, correct, itemVersion, score } = write;
-    const values = [examId, theta, se, nextItem, stopReason, expectedVersion, itemId, answer, correct, itemVersion, score];
+    const { examId, theta, se, nextItem, stopReason, expectedVersion, itemId, answer, correct, itemVersion, score, pretest } = write;
+    const values = [examId, theta, se, nextItem, stopReason, expectedVersion, itemId, answer, correct, itemVersion, score, pretest];
     const [name, text] = write.advisoryLock ? ['session-record-answer-locked', this.sql.recordAnswerLocked] : ['session-record-answer', this.sql.recordAnswer];
     try {
       return (await this.prisma.preparedStatement(name, text, values)).rowCount === 1;
@@ -105,7 +105,7 @@ export class ExamSessionRepository {
     return this.prisma.response.findMany({
       where: { sessionId: examId },
       orderBy: { seq: 'asc' },
-      select: { seq: true, itemId: true, itemVersion: true, answer: true, correct: true, score: true, thetaAfter: true, seAfter: true, createdAt: true },
+      select: { seq: true, itemId: true, itemVersion: true, answer: true, correct: true, score: true, pretest: true, thetaAfter: true, seAfter: true, createdAt: true },
     });
   }
 

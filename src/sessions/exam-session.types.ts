@@ -71,6 +71,8 @@ export interface AnswerWrite {
   correct: boolean;
   /** 1/0 for a 4PL item, 0..k for a polytomous one. */
   score: number;
+  /** An unscored pretest item: kept, no part of θ. */
+  pretest: boolean;
   /** The version of the item it was scored with. */
   itemVersion: number;
   theta: number;
@@ -89,6 +91,7 @@ export interface StoredResponse {
   answer: string;
   correct: boolean;
   score: number;
+  pretest: boolean;
   thetaAfter: number;
   seAfter: number;
   createdAt: Date;

@@ -29,7 +29,7 @@ export function sessionStatements(ttlSeconds: number) {
    * optimistic version check, and the response row and (on the last answer) the proficiency are written only if it
    * did. It returns no rows: one response inserted means committed. $1 examId, $2 theta, $3 se, $4 nextItem,
    * $5 stopReason, $6 expectedVersion, $7 itemId, $8 answer, $9 correct (full credit), $10 the item version it was scored with,
-   * $11 the score it earned.
+   * $11 the score it earned, $12 whether the item was an unscored pretest item.
    */
   const recordAnswer = (locked: boolean) => `
       WITH upd AS (
@@ -43,8 +43,8 @@ export function sessionStatements(ttlSeconds: number) {
         RETURNING version, ${returnedForProficiency}
       ),
       ${upsertProficiency('$5::varchar IS NOT NULL')}
-      INSERT INTO response (session_id, seq, item_id, answer, correct, item_version, score, theta_after, se_after)
-      SELECT id, version, $7::uuid, $8::varchar, $9::boolean, $10::int, $11::int2, theta, se FROM upd`;
+      INSERT INTO response (session_id, seq, item_id, answer, correct, item_version, score, pretest, theta_after, se_after)
+      SELECT id, version, $7::uuid, $8::varchar, $9::boolean, $10::int, $11::int2, $12::boolean, theta, se FROM upd`;
   /** Candidate-requested end: COMPLETED, proficiency upserted when something was answered. $1 examId. */
   const finish = (locked: boolean) => `
       WITH upd AS (
@@ -111,7 +111,7 @@ export function sessionStatements(ttlSeconds: number) {
        WHERE s.client_id = $1::uuid AND s.candidate_id = $2::varchar AND s.bank_id = $3::uuid`,
     /** The response to one item, the item shown after it, and the session as it is now. $1 examId, $2 itemId. */
     replaySource: `
-      SELECT r.seq, r.item_id AS "itemId", r.item_version AS "itemVersion", r.answer, r.correct, r.score, r.theta_after AS "thetaAfter", r.se_after AS "seAfter",
+      SELECT r.seq, r.item_id AS "itemId", r.item_version AS "itemVersion", r.answer, r.correct, r.score, r.pretest, r.theta_after AS "thetaAfter", r.se_after AS "seAfter",
              r.created_at AS "createdAt",
              (SELECT n.item_id FROM response n WHERE n.session_id = r.session_id AND n.seq = r.seq + 1) AS "nextItemId",
              ${ending('s')}, s.current_item AS "currentItem", s.stop_reason AS "stopReason"

@@ -1,6 +1,8 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import {
+  ArrayMaxSize,
+  IsArray,
   IsBoolean,
   IsIn,
   IsInt,
@@ -61,10 +63,58 @@ export class SelectionDto {
   @IsNumber(FINITE)
   maxExposure?: number;
 
+  /** `cut`: information at the cut score nearest θ̂ (with classification); default `theta`. */
+  @IsOptional()
+  @IsIn(['theta', 'cut'])
+  target?: 'theta' | 'cut';
+
   /** Sympson–Hetter exposure control with the bank's K (see POST /v1/item-banks/:bankId/exposure-control). */
   @IsOptional()
   @IsBoolean()
   sympsonHetter?: boolean;
+}
+
+/** Classification stopping: ranges and order are checked by the engine's config validation. */
+export class ClassificationDto {
+  /** 1 to 10 cut scores on the θ scale, increasing. */
+  @IsArray()
+  @ArrayMaxSize(10)
+  @IsNumber(FINITE, { each: true })
+  cutScores!: number[];
+
+  /** Default 0.95. */
+  @IsOptional()
+  @IsNumber(FINITE)
+  confidence?: number;
+
+  /** `CI` (default): the confidence interval around θ̂ excludes every cut; `SPRT`: the likelihood-ratio test decides. */
+  @IsOptional()
+  @IsIn(['CI', 'SPRT'])
+  method?: 'CI' | 'SPRT';
+
+  /** SPRT's indifference region half-width δ around each cut, default 0.2. */
+  @IsOptional()
+  @IsNumber(FINITE)
+  indifference?: number;
+
+  /** One label per band (cutScores.length + 1), lowest first. */
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(11)
+  @IsString({ each: true })
+  labels?: string[];
+}
+
+/** Unscored pretest items in the exam: how many, and optionally at which positions (1-based). */
+export class PretestDto {
+  @IsInt()
+  count!: number;
+
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(20)
+  @IsInt({ each: true })
+  positions?: number[];
 }
 
 /** Shapes and types only; ranges and cross-field rules come from the engine's `validateExamConfig`. */
@@ -97,6 +147,18 @@ export class ExamConfigDto extends EstimationOptionsDto {
   @IsOptional()
   @IsIn(FEEDBACK_MODES)
   feedback?: FeedbackMode;
+
+  @IsOptional()
+  @IsObject()
+  @ValidateNested()
+  @Type(() => ClassificationDto)
+  classification?: ClassificationDto;
+
+  @IsOptional()
+  @IsObject()
+  @ValidateNested()
+  @Type(() => PretestDto)
+  pretest?: PretestDto;
 
   /** Leave out the items this candidate answered in earlier exams on the bank. Default false. */
   @IsOptional()

@@ -63,7 +63,7 @@ export class AnswerView extends CandidateFeedbackView {
   answered!: number;
   done!: boolean;
   item!: CandidateItemView | null;
-  /** Once done, with feedback `progress` or `theta`: MAX_ITEMS, SE_THRESHOLD or BANK_EXHAUSTED (FINISHED in the replay of a last answer after /finish). */
+  /** Once done, with feedback `progress` or `theta`: MAX_ITEMS, SE_THRESHOLD, CLASSIFIED or BANK_EXHAUSTED (FINISHED in the replay of a last answer after /finish). */
   stopReason?: ExamStopReason;
 }
 
@@ -97,12 +97,21 @@ export class ResponseView {
   correct!: boolean;
   /** 1/0 for a 4PL item, 0..k for a polytomous one. */
   score!: number;
+  /** An unscored pretest item's response: kept for calibration, no part of θ. */
+  pretest!: boolean;
   thetaAfter!: number;
   seAfter!: number;
   createdAt!: Date;
 }
 
 /** The result. With the exam token: what the feedback mode shows. With a client key (results:read) or admin: all. */
+export class ClassificationView {
+  /** How many cut scores θ reaches: 0 (below the first) to cutScores.length. */
+  band!: number;
+  /** The band's label from config.classification.labels, null without labels. */
+  label!: string | null;
+}
+
 export class BandView {
   /** Position in the scale's bands, from 0 (the lowest). */
   index!: number;
@@ -115,7 +124,7 @@ export class ResultView {
   answered!: number;
   startedAt!: Date;
   completedAt!: Date | null;
-  /** With a key, or feedback `progress`/`theta`. MAX_ITEMS, SE_THRESHOLD, BANK_EXHAUSTED or FINISHED once over. */
+  /** With a key, or feedback `progress`/`theta`. MAX_ITEMS, SE_THRESHOLD, CLASSIFIED, BANK_EXHAUSTED or FINISHED once over. */
   stopReason?: ExamStopReason | null;
   /** With a key, or feedback `theta`. */
   theta?: number;
@@ -125,6 +134,8 @@ export class ResultView {
   scaledScore?: number;
   /** With scaledScore: the performance band it falls in (null when the scale has no bands). */
   band?: BandView | null;
+  /** With config.classification (key, or feedback `theta`): the band θ falls in between the cut scores. */
+  classification?: ClassificationView;
   /** With a key. */
   bankId?: string;
   /** With a key. */

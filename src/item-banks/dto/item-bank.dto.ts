@@ -138,6 +138,17 @@ export class NewItemDto extends ItemParametersDto {
   @IsString()
   @Length(1, 100)
   contentArea?: string;
+
+  /** Items of one enemy set never appear together in an exam. */
+  @IsOptional()
+  @IsString()
+  @Length(1, 100)
+  enemyGroup?: string;
+
+  /** Unscored, being tried out: given only at an exam's pretest positions, never selected adaptively. Default false. */
+  @IsOptional()
+  @IsBoolean()
+  pretest?: boolean;
 }
 
 export class ImportItemsDto {
@@ -179,6 +190,16 @@ export class UpdateItemDto extends PartialType(ItemParametersDto) {
   @IsString()
   @Length(1, 100)
   contentArea?: string | null;
+
+  /** `null` takes the item out of its enemy set. */
+  @ValidateIf((dto: UpdateItemDto) => dto.enemyGroup !== undefined && dto.enemyGroup !== null)
+  @IsString()
+  @Length(1, 100)
+  enemyGroup?: string | null;
+
+  @IsOptional()
+  @IsBoolean()
+  pretest?: boolean;
 
   @IsOptional()
   @IsBoolean()

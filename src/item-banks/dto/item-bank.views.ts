@@ -52,6 +52,10 @@ export class ItemView {
   /** A polytomous item's thresholds; null for a 4PL item. */
   thresholds!: number[] | null;
   contentArea!: string | null;
+  /** Its enemy set: never in an exam with another item of the set. */
+  enemyGroup!: string | null;
+  /** Unscored, being tried out (only at an exam's pretest positions). */
+  pretest!: boolean;
   enabled!: boolean;
   /** The current version of its parameters and content (a PATCH of stem, options, correctKey, a, b, c or d adds one). */
   version!: number;
