@@ -1,4 +1,7 @@
-import { ITEM_MODELS, ItemBankSnapshot, NO_AREA, NO_ENEMY_GROUP, createBankSnapshot, fourPlColumns, validateItemParameters, type BankItemInput } from './bank-snapshot.js';
+import { ITEM_MODELS, ItemBankSnapshot, NO_AREA } from './bank-snapshot.js';
+import { createBankSnapshot } from './create-bank-snapshot.js';
+import { NO_ENEMY_GROUP, fourPlColumns } from './item-columns.js';
+import { validateItemParameters, type BankItemInput } from './item-parameters.js';
 
 describe(ItemBankSnapshot.name, () => {
   it('should store parallel typed-array columns with defaults for c, d and enabled', () => {

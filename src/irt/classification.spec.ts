@@ -1,5 +1,6 @@
 import fc from 'fast-check';
-import { createBankSnapshot, type ItemBankSnapshot } from './bank-snapshot.js';
+import type { ItemBankSnapshot } from './bank-snapshot.js';
+import { createBankSnapshot } from './create-bank-snapshot.js';
 import {
   classificationDecisions,
   classificationOf,

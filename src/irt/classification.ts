@@ -14,7 +14,8 @@
  */
 import type { ItemBankSnapshot } from './bank-snapshot.js';
 import type { ItemParameterArrays } from './model.js';
-import { accumulateItemTerms, emptyTerms, resetTerms } from './polytomous.js';
+import { emptyTerms, resetTerms } from './likelihood-terms.js';
+import { accumulateItemTerms } from './polytomous.js';
 
 export type ClassificationMethod = 'CI' | 'SPRT';
 export const CLASSIFICATION_METHODS: readonly ClassificationMethod[] = ['CI', 'SPRT'];

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { itemArbitrary, referenceCases } from '../../test/support/irt-reference.js';
-import { createBankSnapshot, type BankItemInput } from './bank-snapshot.js';
+import { createBankSnapshot } from './create-bank-snapshot.js';
+import type { BankItemInput } from './item-parameters.js';
 import {
   estimateAbility,
   estimateEap,

@@ -1,3 +1,4 @@
+import { emptyTerms, resetTerms } from './likelihood-terms.js';
 import {
   DEFAULT_SCALING_CONSTANT,
   MODEL_4PL,
@@ -5,7 +6,7 @@ import {
   fastExp,
   type ItemParameterArrays,
 } from './model.js';
-import { accumulateItemTerms, emptyTerms, polytomousProbability, resetTerms } from './polytomous.js';
+import { accumulateItemTerms, polytomousProbability } from './polytomous.js';
 
 export type EstimatorName = 'EAP' | 'MAP' | 'MLE' | 'WLE';
 

@@ -1,6 +1,6 @@
 import { MAX_EXAM_CONFIG_BYTES, resolveExamConfig, validateExamConfig } from './exam-config.js';
 import { estimateMap } from './estimators.js';
-import { createBankSnapshot } from './bank-snapshot.js';
+import { createBankSnapshot } from './create-bank-snapshot.js';
 
 describe(resolveExamConfig.name, () => {
   it('should fill every default', () => {

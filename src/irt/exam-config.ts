@@ -1,15 +1,6 @@
-import type { FieldProblem } from './bank-snapshot.js';
-import {
-  CLASSIFICATION_METHODS,
-  DEFAULT_CLASSIFICATION,
-  MAX_CONFIDENCE,
-  MAX_CUT_SCORES,
-  MAX_INDIFFERENCE,
-  MAX_LABEL_LENGTH,
-  MIN_CONFIDENCE,
-  type ClassificationConfig,
-  type ClassificationInput,
-} from './classification.js';
+import { MAX_RANDOMESQUE } from './candidate-ranking.js';
+import { validateClassification } from './classification-config.js';
+import { DEFAULT_CLASSIFICATION, type ClassificationConfig, type ClassificationInput } from './classification.js';
 import {
   DEFAULT_PRIOR,
   DEFAULT_QUADRATURE_POINTS,
@@ -17,8 +8,9 @@ import {
   type EstimatorName,
   type NormalPrior,
 } from './estimators.js';
-import { MAX_PRETEST_COUNT, MAX_PRETEST_POSITION, type PretestConfig } from './pretest.js';
-import { MAX_RANDOMESQUE } from './selection.js';
+import { isFiniteNumber, type FieldProblem } from './field-problems.js';
+import { validatePretest } from './pretest-config.js';
+import type { PretestConfig } from './pretest.js';
 import { DEFAULT_STOPPING_RULE, type StoppingRule } from './stopping.js';
 
 export const ESTIMATORS: readonly EstimatorName[] = ['EAP', 'MAP', 'MLE', 'WLE'];
@@ -125,8 +117,6 @@ export function resolveEstimationSettings(input: EstimationSettingsInput = {}): 
 }
 
 const utf8 = new TextEncoder();
-
-const isFiniteNumber = (value: unknown): value is number => typeof value === 'number' && Number.isFinite(value);
 
 /** Every problem with resolved estimation settings, as `{ field, message }` (empty = valid). */
 export function validateEstimationSettings(settings: EstimationSettings): FieldProblem[] {
@@ -265,73 +255,4 @@ export function validateExamConfig(config: ExamConfig): FieldProblem[] {
     add('config', `must serialize to at most ${MAX_EXAM_CONFIG_BYTES} bytes`);
   }
   return problems;
-}
-
-type AddProblem = (field: string, message: string) => void;
-
-function validateClassification(classification: ClassificationConfig, [lo, hi]: [number, number], add: AddProblem): void {
-  if (typeof classification !== 'object' || classification === null) {
-    add('classification', 'must be an object with cutScores');
-    return;
-  }
-  const { cutScores, confidence, method, indifference, labels } = classification;
-  if (!Array.isArray(cutScores) || cutScores.length < 1 || cutScores.length > MAX_CUT_SCORES) {
-    add('classification.cutScores', `must hold 1 to ${MAX_CUT_SCORES} cut scores`);
-  } else {
-    const rangeValid = isFiniteNumber(lo) && isFiniteNumber(hi) && lo < hi;
-    for (let j = 0; j < cutScores.length; j++) {
-      const cut: unknown = cutScores[j];
-      const field = `classification.cutScores.${j}`;
-      if (!isFiniteNumber(cut)) add(field, 'must be a finite number');
-      else if (j > 0 && isFiniteNumber(cutScores[j - 1]) && !(cut > cutScores[j - 1])) add(field, `must be greater than classification.cutScores.${j - 1}`);
-      else if (rangeValid && (cut < lo || cut > hi)) add(field, 'must lie within thetaRange');
-    }
-  }
-  if (!isFiniteNumber(confidence) || confidence < MIN_CONFIDENCE || confidence > MAX_CONFIDENCE) {
-    add('classification.confidence', `must be a number in [${MIN_CONFIDENCE}, ${MAX_CONFIDENCE}]`);
-  }
-  if (!CLASSIFICATION_METHODS.includes(method)) add('classification.method', `must be one of ${CLASSIFICATION_METHODS.join(', ')}`);
-  if (!isFiniteNumber(indifference) || indifference <= 0 || indifference > MAX_INDIFFERENCE) {
-    add('classification.indifference', `must be a number in (0, ${MAX_INDIFFERENCE}]`);
-  }
-  if (labels !== undefined) {
-    const bands = Array.isArray(cutScores) ? cutScores.length + 1 : NaN;
-    if (!Array.isArray(labels) || labels.length !== bands) {
-      add('classification.labels', `must hold one label per band: cutScores.length + 1${Number.isNaN(bands) ? '' : ` = ${bands}`} strings`);
-    } else {
-      for (let j = 0; j < labels.length; j++) {
-        const label: unknown = labels[j];
-        if (typeof label !== 'string' || label.length === 0 || label.length > MAX_LABEL_LENGTH) {
-          add(`classification.labels.${j}`, `must be a string of 1 to ${MAX_LABEL_LENGTH} characters`);
-        }
-      }
-    }
-  }
-}
-
-function validatePretest(pretest: PretestConfig, add: AddProblem): void {
-  if (typeof pretest !== 'object' || pretest === null) {
-    add('pretest', 'must be an object with count');
-    return;
-  }
-  const { count, positions } = pretest;
-  const countValid = Number.isInteger(count) && count >= 1 && count <= MAX_PRETEST_COUNT;
-  if (!countValid) add('pretest.count', `must be an integer in [1, ${MAX_PRETEST_COUNT}]`);
-  if (positions === undefined) return;
-  if (!Array.isArray(positions) || (countValid && positions.length !== count) || positions.length > MAX_PRETEST_COUNT) {
-    add('pretest.positions', 'must hold exactly pretest.count positions');
-    return;
-  }
-  const seen = new Set<number>();
-  for (let j = 0; j < positions.length; j++) {
-    const position: unknown = positions[j];
-    const field = `pretest.positions.${j}`;
-    if (!Number.isInteger(position) || (position as number) < 1 || (position as number) > MAX_PRETEST_POSITION) {
-      add(field, `must be an integer in [1, ${MAX_PRETEST_POSITION}]`);
-    } else if (seen.has(position as number)) {
-      add(field, 'must differ from the other positions');
-    } else {
-      seen.add(position as number);
-    }
-  }
 }

@@ -1,5 +1,6 @@
 import fc from 'fast-check';
-import { createBankSnapshot, type ItemBankSnapshot } from './bank-snapshot.js';
+import type { ItemBankSnapshot } from './bank-snapshot.js';
+import { createBankSnapshot } from './create-bank-snapshot.js';
 import { resolveExamConfig, type ExamConfig, type ExamConfigInput } from './exam-config.js';
 import { estimateExam, estimateFromItemParameters, nextStep, type ExamHistoryEntry, type ExamStep } from './exam.js';
 import { categoryProbabilities } from './polytomous.js';

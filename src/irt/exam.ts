@@ -1,11 +1,16 @@
-import { NO_ENEMY_GROUP, createBankSnapshot, type BankItemInput, type ItemBankSnapshot } from './bank-snapshot.js';
+import type { ItemBankSnapshot } from './bank-snapshot.js';
+import type { SelectionTrace } from './candidate-ranking.js';
 import { classificationOf, isClassified, nearestCutScore, type Classification } from './classification.js';
+import { contentTargetsFor } from './content-balancing.js';
+import { createBankSnapshot } from './create-bank-snapshot.js';
 import type { ExamConfig } from './exam-config.js';
 import { estimateAbility, type AbilityEstimate, type EstimationOptions, type EstimatorName } from './estimators.js';
+import { NO_ENEMY_GROUP } from './item-columns.js';
+import type { BankItemInput } from './item-parameters.js';
 import { MODEL_4PL } from './model.js';
 import { pickPretestItem, pretestPositions } from './pretest.js';
 import { rngForStep } from './rng.js';
-import { contentTargetsFor, selectNextItem, type SelectionTrace } from './selection.js';
+import { selectNextItem } from './selection.js';
 import { checkStopping, type StopReason } from './stopping.js';
 
 /** One answered item, in administration order. */

@@ -1,21 +1,15 @@
 import fc from 'fast-check';
 import { itemArbitrary } from '../../test/support/irt-reference.js';
-import { createBankSnapshot, type ItemBankSnapshot } from './bank-snapshot.js';
+import type { ItemBankSnapshot } from './bank-snapshot.js';
+import { contentTargetsFor } from './content-balancing.js';
+import { createBankSnapshot } from './create-bank-snapshot.js';
 import { resolveExamConfig, type ExamConfig } from './exam-config.js';
 import { nextStep, type ExamHistoryEntry } from './exam.js';
-import {
-  eligibilityProbabilities,
-  exposureDraw,
-  markEligible,
-  sympsonHetterCalibration,
-  testOverlapRate,
-  type SympsonHetterOptions,
-  type SympsonHetterProgress,
-  type SympsonHetterResult,
-} from './exposure.js';
+import { eligibilityProbabilities, exposureDraw, markEligible, testOverlapRate } from './exposure.js';
 import { probability } from './model.js';
 import { createRng } from './rng.js';
-import { contentTargetsFor, selectNextItem } from './selection.js';
+import { selectNextItem } from './selection.js';
+import { sympsonHetterCalibration, type SympsonHetterOptions, type SympsonHetterProgress, type SympsonHetterResult } from './sympson-hetter.js';
 
 /** χ² statistic of `values` in [0, 1) over `bins` equal bins. */
 function chiSquare(values: number[], bins: number): number {

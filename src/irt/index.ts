@@ -1,19 +1,11 @@
 // Public API of the framework-free IRT engine. Nothing here depends on Nest, Prisma or Redis.
 
 // Items and banks: 4PL, GRM, GPCM and PCM items, scored 0..categories − 1.
-export {
-  ITEM_MODELS,
-  ItemBankSnapshot,
-  createBankSnapshot,
-  fourPlColumns,
-  validateItemParameters,
-  type BankItemInput,
-  type FieldProblem,
-  type ItemModel,
-  type ItemModelColumns,
-  type ItemParameterInput,
-  type ItemUsageColumns,
-} from './bank-snapshot.js';
+export { ITEM_MODELS, ItemBankSnapshot, type ItemModel } from './bank-snapshot.js';
+export { createBankSnapshot } from './create-bank-snapshot.js';
+export type { FieldProblem } from './field-problems.js';
+export { fourPlColumns, type ItemModelColumns, type ItemUsageColumns } from './item-columns.js';
+export { validateItemParameters, type BankItemInput, type ItemParameterInput } from './item-parameters.js';
 export { information, type ItemParameters } from './model.js';
 export { categoryProbabilities, itemInformation, itemWleWeight } from './polytomous.js';
 
@@ -54,16 +46,12 @@ export {
 export { pretestPositions, type PretestConfig } from './pretest.js';
 
 // Exposure control: item eligibility from live counts, Sympson–Hetter calibration, test overlap.
+export { eligibilityProbabilities, exposureDraw, markEligible, testOverlapRate, type ExposureCounts } from './exposure.js';
 export {
-  eligibilityProbabilities,
-  exposureDraw,
-  markEligible,
   sympsonHetterCalibration,
-  testOverlapRate,
-  type ExposureCounts,
   type SympsonHetterOptions,
   type SympsonHetterProgress,
   type SympsonHetterResult,
-} from './exposure.js';
+} from './sympson-hetter.js';
 export { createRng, randomSeed, type RandomSource } from './rng.js';
 export type { StopReason } from './stopping.js';

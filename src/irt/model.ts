@@ -5,7 +5,7 @@
  *
  * 1PL/2PL/3PL are the special cases c = 0, d = 1 (and a = 1 for Rasch).
  * D is the scaling constant (1 for the logistic metric, 1.702 to approximate the normal ogive).
- * The polytomous models (GRM, GPCM, PCM) are in `polytomous.ts`.
+ * The polytomous models (GRM, GPCM, PCM) are in `polytomous.ts` (their kernels in `grm.ts` and `gpcm.ts`).
  */
 
 export const DEFAULT_SCALING_CONSTANT = 1;

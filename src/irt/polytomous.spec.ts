@@ -1,16 +1,13 @@
 import fc from 'fast-check';
 import { itemArbitrary, polytomousItemArbitrary, referenceFile } from '../../test/support/irt-reference.js';
-import { createBankSnapshot, type BankItemInput, type ItemModel } from './bank-snapshot.js';
+import type { ItemModel } from './bank-snapshot.js';
+import { createBankSnapshot } from './create-bank-snapshot.js';
+import type { BankItemInput } from './item-parameters.js';
 import { estimateAbility, type EstimatorName } from './estimators.js';
 import { estimateFromItemParameters } from './exam.js';
 import { information } from './model.js';
-import {
-  categoryProbabilities,
-  itemInformation,
-  itemWleWeight,
-  polytomousInformation,
-  polytomousInformationBound,
-} from './polytomous.js';
+import { polytomousInformationBound } from './information-bound.js';
+import { categoryProbabilities, itemInformation, itemWleWeight, polytomousInformation } from './polytomous.js';
 
 interface ReferenceItem {
   model: ItemModel;

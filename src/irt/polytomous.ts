@@ -17,49 +17,18 @@
  *   slope·(x − E[X]); probabilities by a max-shifted softmax.
  * - 4PL: I = P′²/(PQ), J = I·slope·(1 − 2s) with s the logistic core (see model.ts).
  *
- * Everything here is allocation-free (module scratch for the GPCM's ≤ 10 categories) and plain IEEE arithmetic
- * through `fastExp`, so results are bit-for-bit reproducible like the 4PL's.
+ * The GRM kernels are in `grm.ts`, the GPCM/PCM kernels in `gpcm.ts`, the running sums they add to in
+ * `likelihood-terms.ts` and selection's information bound in `information-bound.ts`. Everything is allocation-free
+ * (module scratch in gpcm.ts for the GPCM's ≤ 10 categories) and plain IEEE arithmetic through `fastExp`, so results
+ * are bit-for-bit reproducible like the 4PL's.
  */
-import {
-  DEFAULT_SCALING_CONSTANT,
-  MAX_CATEGORIES,
-  MODEL_4PL,
-  MODEL_GRM,
-  PROBABILITY_FLOOR,
-  fastExp,
-  type ItemParameterArrays,
-} from './model.js';
+import { gpcmInformation, gpcmProbabilities, gpcmProbability, gpcmTerms } from './gpcm.js';
+import { grmInformation, grmProbabilities, grmProbability, grmTerms } from './grm.js';
+import { emptyTerms, resetTerms, type LikelihoodTerms } from './likelihood-terms.js';
+import { DEFAULT_SCALING_CONSTANT, MODEL_4PL, MODEL_GRM, PROBABILITY_FLOOR, fastExp, type ItemParameterArrays } from './model.js';
 
 /** Item columns plus the scaling constant D a bank snapshot carries (default 1 when absent). */
 export type ItemModelView = ItemParameterArrays & { readonly scalingConstant?: number };
-
-// GPCM scratch (single-threaded; none of these functions re-enters another).
-const gpcmExponent = new Float64Array(MAX_CATEGORIES);
-const gpcmWeight = new Float64Array(MAX_CATEGORIES);
-
-/** Running sums over the answered items at one θ, filled by `accumulateItemTerms`. */
-export interface LikelihoodTerms {
-  /** Σ log Pₓᵢ (each probability floored at PROBABILITY_FLOOR, except the GPCM's exact log-softmax). */
-  logLikelihood: number;
-  /** Σ d log Pₓᵢ / dθ. */
-  score: number;
-  /** Σ Iᵢ(θ). */
-  information: number;
-  /** Σ Jᵢ(θ), the WLE weight. */
-  weight: number;
-}
-
-export function emptyTerms(): LikelihoodTerms {
-  return { logLikelihood: 0, score: 0, information: 0, weight: 0 };
-}
-
-export function resetTerms(terms: LikelihoodTerms): LikelihoodTerms {
-  terms.logLikelihood = 0;
-  terms.score = 0;
-  terms.information = 0;
-  terms.weight = 0;
-  return terms;
-}
 
 /** Model code of item i (4PL when the arrays carry no model column). */
 export function modelCodeOf(items: ItemParameterArrays, i: number): number {
@@ -72,7 +41,7 @@ export function categoryCountOf(items: ItemParameterArrays, i: number): number {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Per-model kernels (slope = D·a; the item's thresholds are thresholds[start .. start + k − 1])
+// 4PL kernels (slope = D·a); the GRM's are in grm.ts, the GPCM's and PCM's in gpcm.ts
 // ---------------------------------------------------------------------------------------------
 
 /** Adds log P, score, I and J of a 4PL item answered x (0 or 1) to `out`; same arithmetic as estimators' 4PL path. */
@@ -116,159 +85,6 @@ function fourPlInformation(slope: number, b: number, c: number, d: number, theta
   return pq > 0 ? (derivative * derivative) / pq : 0;
 }
 
-function grmTerms(slope: number, thresholds: ArrayLike<number>, start: number, k: number, x: number, theta: number, out: LikelihoodTerms): void {
-  // Boundary categories: P*₀ = 1 (Q*₀ = 0), P*ₖ₊₁ = 0; their P*Q* terms are 0.
-  let sPrevious = 1;
-  let sComplementPrevious = 0;
-  let ePrevious = 0;
-  let wPrevious = 0;
-  let information = 0;
-  let weight = 0;
-  for (let r = 0; r <= k; r++) {
-    let s = 0;
-    let sComplement = 1;
-    let e = 0;
-    if (r < k) {
-      e = fastExp(-slope * (theta - thresholds[start + r]));
-      s = 1 / (1 + e);
-      sComplement = e * s;
-    }
-    const w = s * sComplement;
-    const p = r === 0 ? sComplement : r === k ? sPrevious : (e - ePrevious) * s * sPrevious;
-    const g = sComplementPrevious - s;
-    const pg = p * g;
-    information += pg * g;
-    weight += pg * (g * g - wPrevious - w);
-    if (r === x) {
-      out.logLikelihood += Math.log(p > PROBABILITY_FLOOR ? p : PROBABILITY_FLOOR);
-      out.score += slope * g;
-    }
-    sPrevious = s;
-    sComplementPrevious = sComplement;
-    ePrevious = e;
-    wPrevious = w;
-  }
-  const slopeSquared = slope * slope;
-  out.information += slopeSquared * information;
-  out.weight += slopeSquared * slope * weight;
-}
-
-function grmInformation(slope: number, thresholds: ArrayLike<number>, start: number, k: number, theta: number): number {
-  let sPrevious = 1;
-  let sComplementPrevious = 0;
-  let ePrevious = 0;
-  let information = 0;
-  for (let r = 0; r <= k; r++) {
-    let s = 0;
-    let sComplement = 1;
-    let e = 0;
-    if (r < k) {
-      e = fastExp(-slope * (theta - thresholds[start + r]));
-      s = 1 / (1 + e);
-      sComplement = e * s;
-    }
-    const p = r === 0 ? sComplement : r === k ? sPrevious : (e - ePrevious) * s * sPrevious;
-    const g = sComplementPrevious - s;
-    information += p * g * g;
-    sPrevious = s;
-    sComplementPrevious = sComplement;
-    ePrevious = e;
-  }
-  return slope * slope * information;
-}
-
-function grmProbabilities(slope: number, thresholds: ArrayLike<number>, start: number, k: number, theta: number, out: Float64Array): void {
-  let sPrevious = 1;
-  let ePrevious = 0;
-  for (let r = 0; r <= k; r++) {
-    let s = 0;
-    let e = 0;
-    if (r < k) {
-      e = fastExp(-slope * (theta - thresholds[start + r]));
-      s = 1 / (1 + e);
-    }
-    out[r] = r === 0 ? e * s : r === k ? sPrevious : (e - ePrevious) * s * sPrevious;
-    sPrevious = s;
-    ePrevious = e;
-  }
-}
-
-/** P(X = x) of a GRM item; used by EAP at every grid point. */
-function grmProbability(slope: number, thresholds: ArrayLike<number>, start: number, k: number, x: number, theta: number): number {
-  if (x === 0) {
-    const e = fastExp(-slope * (theta - thresholds[start]));
-    return e / (1 + e);
-  }
-  const eLower = fastExp(-slope * (theta - thresholds[start + x - 1]));
-  if (x === k) return 1 / (1 + eLower);
-  const eUpper = fastExp(-slope * (theta - thresholds[start + x]));
-  return (eUpper - eLower) / (1 + eUpper) / (1 + eLower);
-}
-
-/** Fills gpcmExponent[0..k] with Σ_{j≤x} slope(θ − t_j) and gpcmWeight with their max-shifted exps; returns Σ weights. */
-function gpcmSoftmax(slope: number, thresholds: ArrayLike<number>, start: number, k: number, theta: number): number {
-  let z = 0;
-  let zMax = 0;
-  gpcmExponent[0] = 0;
-  for (let r = 1; r <= k; r++) {
-    z += slope * (theta - thresholds[start + r - 1]);
-    gpcmExponent[r] = z;
-    if (z > zMax) zMax = z;
-  }
-  let sum = 0;
-  for (let r = 0; r <= k; r++) {
-    const shifted = gpcmExponent[r] - zMax;
-    gpcmExponent[r] = shifted;
-    const w = fastExp(shifted);
-    gpcmWeight[r] = w;
-    sum += w;
-  }
-  return sum;
-}
-
-function gpcmTerms(slope: number, thresholds: ArrayLike<number>, start: number, k: number, x: number, theta: number, out: LikelihoodTerms): void {
-  const sum = gpcmSoftmax(slope, thresholds, start, k, theta);
-  let weightedScore = 0;
-  for (let r = 1; r <= k; r++) weightedScore += r * gpcmWeight[r];
-  const mean = weightedScore / sum;
-  let secondMoment = 0;
-  let thirdMoment = 0;
-  for (let r = 0; r <= k; r++) {
-    const deviation = r - mean;
-    const term = gpcmWeight[r] * deviation * deviation;
-    secondMoment += term;
-    thirdMoment += term * deviation;
-  }
-  const slopeSquared = slope * slope;
-  out.logLikelihood += gpcmExponent[x] - Math.log(sum);
-  out.score += slope * (x - mean);
-  out.information += (slopeSquared * secondMoment) / sum;
-  out.weight += (slopeSquared * slope * thirdMoment) / sum;
-}
-
-function gpcmInformation(slope: number, thresholds: ArrayLike<number>, start: number, k: number, theta: number): number {
-  const sum = gpcmSoftmax(slope, thresholds, start, k, theta);
-  let weightedScore = 0;
-  for (let r = 1; r <= k; r++) weightedScore += r * gpcmWeight[r];
-  const mean = weightedScore / sum;
-  let secondMoment = 0;
-  for (let r = 0; r <= k; r++) {
-    const deviation = r - mean;
-    secondMoment += gpcmWeight[r] * deviation * deviation;
-  }
-  return (slope * slope * secondMoment) / sum;
-}
-
-function gpcmProbabilities(slope: number, thresholds: ArrayLike<number>, start: number, k: number, theta: number, out: Float64Array): void {
-  const sum = gpcmSoftmax(slope, thresholds, start, k, theta);
-  for (let r = 0; r <= k; r++) out[r] = gpcmWeight[r] / sum;
-}
-
-function gpcmProbability(slope: number, thresholds: ArrayLike<number>, start: number, k: number, x: number, theta: number): number {
-  const sum = gpcmSoftmax(slope, thresholds, start, k, theta);
-  return gpcmWeight[x] / sum;
-}
-
 // ---------------------------------------------------------------------------------------------
 // Dispatch by model (what estimation and selection call)
 // ---------------------------------------------------------------------------------------------
@@ -279,53 +95,6 @@ function gpcmProbability(slope: number, thresholds: ArrayLike<number>, start: nu
  */
 export function polytomousInformation(model: number, slope: number, thresholds: ArrayLike<number>, start: number, k: number, theta: number): number {
   return model === MODEL_GRM ? grmInformation(slope, thresholds, start, k, theta) : gpcmInformation(slope, thresholds, start, k, theta);
-}
-
-/** Keeps information bounds above the computed information despite rounding (which is ~1e-15 relative). */
-const BOUND_MARGIN = 1 + 1e-9;
-
-/** 1 + x + x²/2 + x³/6 + x⁴/24 ≤ e^x for x ≥ 0 (no exp: selection's pruning must be cheaper than the exps it saves). */
-function expLowerBound(x: number): number {
-  return 1 + x * (1 + x * (0.5 + x * (1 / 6 + x * (1 / 24))));
-}
-
-/**
- * An upper bound of `polytomousInformation` (same arguments) without any exp, for selection's pruning:
- * - GRM: I ≤ slope²/3, the information of the latent logistic response the categories coarsen; and I ≤ slope²·P*₁·Q*ₖ
- *   (the score slope·gₓ has mean 0 and lies in [−P*₁, Q*ₖ]: Bhatia–Davis), where P*₁ ≤ e^−u below t₁,
- *   u = slope(t₁ − θ), and Q*ₖ ≤ e^−u above tₖ, u = slope(θ − tₖ).
- * - GPCM/PCM: I = slope²·Var(X) ≤ slope²·k²/4; and Var(X) ≤ E[X](k − E[X]) ≤ k·r/(1 − r)² below every threshold
- *   (P(X = x) ≤ rˣ, r = e^−u, u = slope(min t − θ)), likewise for k − X above every threshold.
- * e^u is bounded below by its degree-4 Taylor polynomial L, so r ≤ 1/L.
- */
-export function polytomousInformationBound(
-  model: number,
-  slope: number,
-  thresholds: ArrayLike<number>,
-  start: number,
-  k: number,
-  theta: number,
-): number {
-  let lowest: number;
-  let highest: number;
-  if (model === MODEL_GRM) {
-    lowest = thresholds[start];
-    highest = thresholds[start + k - 1];
-  } else {
-    lowest = thresholds[start];
-    highest = lowest;
-    for (let j = 1; j < k; j++) {
-      const t = thresholds[start + j];
-      if (t < lowest) lowest = t;
-      else if (t > highest) highest = t;
-    }
-  }
-  const distance = theta < lowest ? lowest - theta : theta > highest ? theta - highest : 0;
-  const slopeSquared = slope * slope;
-  const l = expLowerBound(slope * distance);
-  if (model === MODEL_GRM) return slopeSquared * BOUND_MARGIN * Math.min(1 / 3, 1 / l);
-  const tail = distance > 0 ? (k * l) / ((l - 1) * (l - 1)) : Infinity;
-  return slopeSquared * BOUND_MARGIN * Math.min(0.25 * k * k, tail);
 }
 
 /** P(X = x) at θ of a polytomous item (GRM, GPCM or PCM); EAP's per-grid-point factor. */

@@ -1,5 +1,7 @@
 import fc from 'fast-check';
-import { createBankSnapshot, type BankItemInput, type ItemBankSnapshot } from './bank-snapshot.js';
+import type { ItemBankSnapshot } from './bank-snapshot.js';
+import { createBankSnapshot } from './create-bank-snapshot.js';
+import type { BankItemInput } from './item-parameters.js';
 import { resolveExamConfig, type ExamConfig, type ExamConfigInput } from './exam-config.js';
 import { estimateExam, nextStep, type ExamHistoryEntry, type ExamStep } from './exam.js';
 import { pretestPositions } from './pretest.js';

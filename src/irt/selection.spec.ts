@@ -1,10 +1,13 @@
 import fc from 'fast-check';
 import { itemArbitrary, polytomousItemArbitrary, referenceCases } from '../../test/support/irt-reference.js';
-import { createBankSnapshot, type BankItemInput, type ItemBankSnapshot } from './bank-snapshot.js';
+import type { ItemBankSnapshot } from './bank-snapshot.js';
+import { contentTargetsFor } from './content-balancing.js';
+import { createBankSnapshot } from './create-bank-snapshot.js';
+import type { BankItemInput } from './item-parameters.js';
 import { information, type ItemParameters } from './model.js';
 import { itemInformation } from './polytomous.js';
 import { createRng, exposureDraw, rngForStep } from './rng.js';
-import { contentTargetsFor, selectNextItem } from './selection.js';
+import { selectNextItem } from './selection.js';
 
 interface SelectionCase {
   id: string;
