@@ -1,28 +1,15 @@
 import { Injectable } from '@nestjs/common';
 import { type Item, Prisma } from '@prisma/client';
 import { PrismaService } from '../prisma/prisma.service.js';
+import type { ItemModel } from '../irt/index.js';
 import type { OptionDto } from './dto/item-bank.dto.js';
 import type { ReportingScale } from './reporting-scale.js';
-import type { ItemModel } from '../irt/index.js';
+import type { BankRow, InsertItemsResult, ItemPatch, ItemVersionRow, NewItemRow, PinnedItemRow, SnapshotRow } from './item-banks.types.js';
 
-/** One item of an import, ids assigned. */
-export interface NewItemRow {
-  id: string;
-  externalId: string;
-  stem: string;
-  options: OptionDto[];
-  /** A 4PL item's right option; a polytomous item has none. */
-  correctKey?: string | null;
-  model?: ItemModel;
-  a?: number;
-  b?: number;
-  c?: number;
-  d?: number;
-  thresholds?: number[] | null;
-  contentArea?: string;
-  enemyGroup?: string;
-  pretest?: boolean;
-}
+export type * from './item-banks.types.js';
+
+/** The fields an item version holds: changing any of them makes a new version (exams keep theirs). */
+export const VERSIONED_FIELDS = ['stem', 'options', 'correctKey', 'model', 'thresholds', 'a', 'b', 'c', 'd'] as const;
 
 /** An item's options as stored: key and text, and a polytomous item's scores. */
 export const storedOptions = (options: readonly OptionDto[]) =>
@@ -34,15 +21,6 @@ const locationOf = (row: Pick<NewItemRow, 'b' | 'thresholds'>) =>
 
 /** A float8[] literal, exact (JavaScript prints the shortest text that reads back as the same double). */
 const arrayLiteral = (values: readonly number[] | null | undefined) => (values?.length ? `{${values.join(',')}}` : null);
-
-/** A bank as its routes show it. */
-export interface BankRow {
-  id: string;
-  name: string;
-  version: number;
-  itemCount: number;
-  reportingScale: ReportingScale | null;
-}
 
 const BANK_COLUMNS = { id: true, name: true, version: true, reportingScale: true, _count: { select: { items: true } } } as const;
 
@@ -65,68 +43,6 @@ const INSERT_ITEMS = `
     FROM unnest($3::uuid[], $4::varchar[], $5::text[], $6::text[], $7::varchar[], $8::float8[], $9::float8[], $10::float8[], $11::float8[],
                 $12::varchar[], $13::varchar[], $14::text[], $15::varchar[], $16::boolean[])
          WITH ORDINALITY AS u(id, ext, stem, opts, ck, a, b, c, d, area, model, thr, enemy, pretest, n)`;
-
-export type ItemPatch = Partial<
-  Pick<Item, 'externalId' | 'stem' | 'correctKey' | 'a' | 'b' | 'c' | 'd' | 'contentArea' | 'enabled' | 'thresholds' | 'enemyGroup' | 'pretest'>
-> & {
-  options?: OptionDto[];
-  model?: ItemModel;
-};
-
-/** The fields an item version holds: changing any of them makes a new version (exams keep theirs). */
-export const VERSIONED_FIELDS = ['stem', 'options', 'correctKey', 'model', 'thresholds', 'a', 'b', 'c', 'd'] as const;
-
-/** One version of an item as a pinned exam needs it (the items changed since its bank version). */
-export interface PinnedItemRow {
-  ordinal: number;
-  version: number;
-  stem: string;
-  options: OptionDto[];
-  correctKey: string | null;
-  model: ItemModel;
-  thresholds: number[] | null;
-  a: number;
-  b: number;
-  c: number;
-  d: number;
-}
-
-/** One version of an item, as GET /v1/items/:itemId/versions shows it. */
-export interface ItemVersionRow extends Omit<PinnedItemRow, 'ordinal'> {
-  bankVersion: number;
-  createdAt: Date;
-}
-
-/** One item row as a bank snapshot is built from it. */
-export interface SnapshotRow {
-  version: number;
-  reportingScale: ReportingScale | null;
-  id: string | null;
-  ordinal: number | null;
-  stem: string | null;
-  options: OptionDto[] | null;
-  correctKey: string | null;
-  model: ItemModel;
-  thresholds: number[] | null;
-  a: number;
-  b: number;
-  c: number;
-  d: number;
-  contentArea: string | null;
-  enemyGroup: string | null;
-  pretest: boolean;
-  enabled: boolean;
-  /** The item's current version. */
-  itemVersion: number;
-  /** Sympson–Hetter K, null when never computed. */
-  exposureK: number | null;
-}
-
-export type InsertItemsResult =
-  | { outcome: 'inserted'; bankVersion: number }
-  /** Some externalIds already exist in the bank: nothing was inserted. */
-  | { outcome: 'taken'; externalIds: Set<string> }
-  | { outcome: 'no-bank' };
 
 /** Postgres side of banks and items. Every change to a bank's items bumps its version in the same transaction. */
 @Injectable()

@@ -1,3 +1,4 @@
+import { PickType } from '@nestjs/swagger';
 import type { ItemModel } from '../../irt/index.js';
 import { OptionDto } from './item-bank.dto.js';
 
@@ -64,20 +65,9 @@ export class ItemView {
 }
 
 /** One version of an item's parameters and content: what the exams that used it scored and showed. */
-export class ItemVersionView {
-  version!: number;
+export class ItemVersionView extends PickType(ItemView, ['version', 'stem', 'options', 'correctKey', 'model', 'a', 'b', 'c', 'd', 'thresholds', 'createdAt']) {
   /** The bank version that introduced it: exams started on it or later (until the next version) use it. */
   bankVersion!: number;
-  stem!: string;
-  options!: OptionDto[];
-  correctKey!: string | null;
-  model!: ItemModel;
-  a!: number;
-  b!: number;
-  c!: number;
-  d!: number;
-  thresholds!: number[] | null;
-  createdAt!: Date;
 }
 
 export class ItemPageView {
