@@ -54,6 +54,12 @@ export class PrismaService extends PrismaClient implements OnModuleInit, OnAppli
   async sqlTransaction<T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
     const client = await this.pool.connect();
     let broken: Error | undefined;
+    // A connection lost between two statements is reported as an 'error' event on the checked-out client (the pool
+    // listens only while it is idle): without a listener it would end the process. Its next query fails anyway.
+    const lost = (error: Error) => {
+      broken = error;
+    };
+    client.on('error', lost);
     try {
       await client.query('BEGIN');
       const result = await work(client);
@@ -65,6 +71,7 @@ export class PrismaService extends PrismaClient implements OnModuleInit, OnAppli
       });
       throw error;
     } finally {
+      client.off('error', lost);
       client.release(broken);
     }
   }
