@@ -29,7 +29,7 @@ function toBankRow(bank: { id: string; name: string; version: number; reportingS
 }
 
 /** Rows per INSERT of an import: each statement's parameters are built (synchronously) in a few milliseconds. */
-const ROWS_PER_INSERT = 1_000;
+const ROWS_PER_INSERT = 250;
 
 /**
  * One chunk of an import: $2 is the first chunk row's ordinal; the rest are one array per column (pg sends doubles
