@@ -222,8 +222,18 @@ describe('Abuse resistance', () => {
   });
 
   describe('imports', () => {
+    // An instance of its own: what is measured is the import's hold on the event loop, not the garbage collections
+    // of the heap the 1,000 largest-config starts above leave behind.
+    let importer: { url: string; child: ChildProcess };
+    beforeAll(async () => {
+      importer = await spawnServer({ env: { DATABASE_URL: database.url } });
+    });
+    afterAll(async () => {
+      if (importer) await stopServer(importer.child);
+    });
+
     it('should keep /health/live under 100 ms (p99) during a 10,000-item import', async () => {
-      const bank = await admin('POST', '/v1/item-banks', { name: 'big import' });
+      const bank = await call(importer.url, 'POST', '/v1/item-banks', { headers: ADMIN, body: { name: 'big import' } });
       const items = makeItems(10_000, 77, 'big').map((item) => ({ ...item, stem: item.stem.padEnd(180, '.') }));
       const body = JSON.stringify({ items });
       expect(body.length).toBeGreaterThan(4 * 1024 * 1024);
@@ -233,14 +243,14 @@ describe('Abuse resistance', () => {
       const probe = (async () => {
         while (importing) {
           const startedAt = performance.now();
-          const res = await fetch(`${server.url}/health/live`);
+          const res = await fetch(`${importer.url}/health/live`);
           await res.text();
           latencies.push(performance.now() - startedAt);
           await sleep(5);
         }
       })();
       await sleep(50);
-      const imported = await fetch(`${server.url}/v1/item-banks/${bank.body.id}/items`, {
+      const imported = await fetch(`${importer.url}/v1/item-banks/${bank.body.id}/items`, {
         method: 'POST',
         headers: { ...ADMIN, 'content-type': 'application/json' },
         body,
