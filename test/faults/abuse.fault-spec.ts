@@ -366,7 +366,9 @@ describe('Rate limits', () => {
       env: {
         DATABASE_URL: database.url,
         REDIS_URL: redis.url,
-        REDIS_COMMAND_TIMEOUT_MS: '200',
+        // Long enough that only a stalled Redis times out: one timed-out count on a busy machine would let the
+        // next second of requests pass uncounted (fail open) and the exact counts below could not hold.
+        REDIS_COMMAND_TIMEOUT_MS: '2000',
         // Behind "a proxy": each test speaks from addresses of its own.
         TRUST_PROXY: 'true',
         RATE_LIMIT_IP_PER_MINUTE: String(LIMIT_PER_ADDRESS),
