@@ -2,10 +2,12 @@ import { applyDecorators } from '@nestjs/common';
 import { plainToInstance, Transform } from 'class-transformer';
 import dotenv from 'dotenv';
 import {
+  IsBoolean,
   IsIn,
   IsInt,
   IsOptional,
   IsString,
+  IsUUID,
   Matches,
   Max,
   Min,
@@ -45,8 +47,20 @@ export class Environment {
   @IntSetting(100, 120_000)
   DATABASE_CONNECT_TIMEOUT_MS = 5_000;
 
-  @IntSetting(100, 600_000)
+  /**
+   * Postgres `statement_timeout`, sent when a connection opens; 0 sends nothing (PgBouncer refuses it as a startup
+   * parameter: set it on the role instead, `ALTER ROLE … SET statement_timeout = '15s'`).
+   */
+  @IntSetting(0, 600_000)
   DATABASE_STATEMENT_TIMEOUT_MS = 15_000;
+
+  /**
+   * Whether the hot statements are named prepared statements (parsed once per connection). `false` behind PgBouncer
+   * in transaction mode before 1.21, which cannot carry them across the server connections it hands out.
+   */
+  @Transform(({ value }: { value: unknown }) => (value === 'true' ? true : value === 'false' ? false : value))
+  @IsBoolean({ message: 'DATABASE_PREPARED_STATEMENTS must be true or false' })
+  DATABASE_PREPARED_STATEMENTS = true;
 
   @IsString()
   @Matches(/^rediss?:\/\/\S+$/, { message: 'REDIS_URL must be a redis:// or rediss:// URL' })
@@ -178,6 +192,15 @@ export class Environment {
   /** Finished, expired and revoked exams older than this many days are deleted (responses with them); 0 keeps them. */
   @IntSetting(0, 36_500)
   RETENTION_DAYS = 0;
+
+  /**
+   * The test definition /demo may start exams of without a launch token, each for a new `demo-…` candidate of the
+   * root client: anyone who can reach the service can take it, so only that definition's bank and config are
+   * exposed. Unset (the default): demo exams are off, and /demo takes launch tokens only.
+   */
+  @IsOptional()
+  @IsUUID(undefined, { message: 'DEMO_TEST_DEFINITION_ID must be the id (a UUID) of a test definition' })
+  DEMO_TEST_DEFINITION_ID?: string;
 }
 
 /** Thrown when the environment is invalid; its message lists every bad key, one per line. */

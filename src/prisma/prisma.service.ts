@@ -14,19 +14,22 @@ export class PrismaService extends PrismaClient implements OnModuleInit, OnAppli
   private readonly logger = new Logger(PrismaService.name);
   /** Owned here, not by the adapter: `$disconnect()` does not end an adapter's pool. */
   private readonly pool: pg.Pool;
+  /** Off behind a transaction-mode PgBouncer before 1.21 (DATABASE_PREPARED_STATEMENTS). */
+  private readonly namedStatements: boolean;
 
   constructor(config: AppConfig) {
     const url = config.get('DATABASE_URL');
     const poolConfig = poolConfigFromUrl(url, {
       max: config.get('DATABASE_POOL_SIZE'),
       connectionTimeoutMillis: config.get('DATABASE_CONNECT_TIMEOUT_MS'),
-      statementTimeoutMillis: config.get('DATABASE_STATEMENT_TIMEOUT_MS'),
+      statementTimeoutMillis: config.get('DATABASE_STATEMENT_TIMEOUT_MS') || undefined,
       applicationName: 'adaptive-testing-backend',
     });
     const schema = schemaFromUrl(url);
     const pool = new pg.Pool(poolConfig);
     super({ adapter: new PrismaPg(pool, schema ? { schema } : undefined) });
     this.pool = pool;
+    this.namedStatements = config.get('DATABASE_PREPARED_STATEMENTS');
     // An idle client losing its connection (database restart) must not crash the process.
     pool.on('error', (error) => this.logger.warn(`Idle Postgres connection lost: ${error.message}`));
   }
@@ -41,10 +44,11 @@ export class PrismaService extends PrismaClient implements OnModuleInit, OnAppli
   /**
    * A named prepared statement on the same pool, for the session statements that are raw SQL anyway (the answer
    * write first): Postgres parses it once per connection instead of on every call, and the call skips Prisma's
-   * query pipeline (about a millisecond of CPU per query). Errors are the pg driver's (SQLSTATE in `code`).
+   * query pipeline (about a millisecond of CPU per query). Unnamed (parsed each time) when prepared statements are
+   * off. Errors are the pg driver's (SQLSTATE in `code`).
    */
   preparedStatement<Row>(name: string, text: string, values: unknown[]): Promise<pg.QueryResult<Row & pg.QueryResultRow>> {
-    return this.pool.query({ name, text, values });
+    return this.pool.query(this.namedStatements ? { name, text, values } : { text, values });
   }
 
   /**
@@ -74,6 +78,12 @@ export class PrismaService extends PrismaClient implements OnModuleInit, OnAppli
       client.off('error', lost);
       client.release(broken);
     }
+  }
+
+  /** The pool right now (read by the metrics scrape). */
+  poolStats(): { total: number; idle: number; waiting: number; max: number } {
+    const { totalCount, idleCount, waitingCount, options } = this.pool;
+    return { total: totalCount, idle: idleCount, waiting: waitingCount, max: options.max ?? 10 }; // pg-pool's default
   }
 
   async onApplicationShutdown(): Promise<void> {
