@@ -1,10 +1,10 @@
 import 'reflect-metadata';
 import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
-import { ConsoleLogger, type LogLevel as NestLogLevel } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { type ConnectionError, type FastifyError, type FastifyReply, type FastifyRequest, LogController } from 'fastify';
+import type { Logger } from 'pino';
 import { AppModule } from './app.module.js';
 import { AllExceptionsFilter } from './common/errors/all-exceptions.filter.js';
 import { errorBody, statusErrorBody } from './common/errors/api-exception.js';
@@ -12,7 +12,8 @@ import { ErrorCode } from './common/errors/error-code.js';
 import { jsonSchemaOptions } from './common/http/json-schema.js';
 import { setupOpenApi } from './common/http/openapi.js';
 import { createValidationPipe } from './common/http/validation.js';
-import { type Environment, type LogLevel, loadEnvironment } from './config/environment.js';
+import { bindRequestLoggers, createRootLogger, PinoNestLogger } from './common/logging/pino-logger.js';
+import { type Environment, loadEnvironment } from './config/environment.js';
 import { configureEdge, edgeOptions, securityHeaders } from './edge/http-edge.js';
 import { configureRateLimits, RateCounter } from './edge/rate-limits.js';
 import { registerHttpMetrics, UNMATCHED_ROUTE } from './metrics/http-metrics.js';
@@ -20,24 +21,12 @@ import { MetricsService } from './metrics/metrics.service.js';
 import { REDIS_CLIENT, type RedisClient } from './redis/redis.constants.js';
 
 export interface CreateAppOptions {
-  /** Fastify's JSON request log; off in tests to keep their output readable. */
+  /** The "request completed" line per request; off in tests to keep their output readable. */
   requestLogging?: boolean;
 }
 
-const NEST_LEVELS: Record<LogLevel, NestLogLevel[]> = {
-  silent: [],
-  fatal: ['fatal'],
-  error: ['fatal', 'error'],
-  warn: ['fatal', 'error', 'warn'],
-  info: ['fatal', 'error', 'warn', 'log'],
-  debug: ['fatal', 'error', 'warn', 'log', 'debug'],
-  trace: ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'],
-};
-
-/** One JSON object per line, like Fastify's request log, so log shippers need no parsing rules. */
-export function createLogger(level: LogLevel): ConsoleLogger {
-  return new ConsoleLogger({ json: true, colors: false, logLevels: NEST_LEVELS[level] });
-}
+/** Whether an app writes a line per request (see CreateAppOptions). */
+const requestLineSwitches = new WeakMap<object, boolean>();
 
 const CLIENT_ERRORS: Record<string, { statusCode: number; message: string }> = {
   ERR_HTTP_REQUEST_TIMEOUT: { statusCode: 408, message: 'The request was not received in time' },
@@ -76,20 +65,14 @@ function frameworkErrors(error: FastifyError, _request: FastifyRequest, reply: F
 }
 
 /**
- * The Fastify instance under Nest, with the edge's limits (body size, timeouts, trusted proxies, request ids). Its
- * logger's level is set from the validated config in `configureApp`.
+ * The Fastify instance under Nest, with the edge's limits (body size, timeouts, trusted proxies, request ids) and the
+ * process's one pino logger at the configured level (Nest and the services write through it too: `configureApp`).
  */
 export function createFastifyAdapter(environment: Environment, options: CreateAppOptions = {}): FastifyAdapter {
-  return new FastifyAdapter({
+  const adapter = new FastifyAdapter({
     ...jsonSchemaOptions,
     ...edgeOptions(environment),
-    logger:
-      options.requestLogging === false
-        ? false
-        : {
-            // Credentials never reach the logs.
-            redact: ['req.headers.authorization', 'req.headers["x-api-key"]'],
-          },
+    loggerInstance: createRootLogger(environment.LOG_LEVEL),
     // Close idle keep-alive sockets on shutdown while in-flight requests finish.
     forceCloseConnections: 'idle',
     clientErrorHandler,
@@ -99,6 +82,8 @@ export function createFastifyAdapter(environment: Environment, options: CreateAp
     // One line per request, written by the onResponse hook in configureApp (with the route pattern).
     logController: new LogController({ disableRequestLogging: true }),
   });
+  requestLineSwitches.set(adapter.getInstance(), options.requestLogging !== false);
+  return adapter;
 }
 
 /**
@@ -120,9 +105,10 @@ export function startDraining(app: NestFastifyApplication): void {
  */
 export async function configureApp(app: NestFastifyApplication, environment: Environment): Promise<NestFastifyApplication> {
   const fastify = app.getHttpAdapter().getInstance();
-  const logLevel = environment.LOG_LEVEL;
-  fastify.log.level = logLevel;
-  const logRequests = NEST_LEVELS[logLevel].includes('log');
+  const rootLogger = fastify.log as Logger;
+  app.useLogger(new PinoNestLogger(rootLogger));
+  bindRequestLoggers(fastify);
+  const logRequests = requestLineSwitches.get(fastify) !== false && rootLogger.isLevelEnabled('info');
   const metrics = app.get(MetricsService);
   await configureEdge(app, environment);
   await configureRateLimits(app, environment, new RateCounter(app.get<RedisClient>(REDIS_CLIENT), metrics));
@@ -169,6 +155,5 @@ export async function createApp(options: CreateAppOptions = {}): Promise<NestFas
     bufferLogs: true,
     abortOnError: false,
   });
-  app.useLogger(createLogger(environment.LOG_LEVEL));
   return configureApp(app, environment);
 }

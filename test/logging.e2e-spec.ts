@@ -1,7 +1,7 @@
 import type { ChildProcess } from 'node:child_process';
 import request from 'supertest';
 import { ADMIN, createBank, createDefinition } from './support/exam-fixtures.js';
-import { spawnServer, stopServer } from './support/server-process.js';
+import { freePort, spawnServer, stopServer } from './support/server-process.js';
 
 /** The compiled server's log, as an ops pipeline would read it. */
 describe('Structured request logs (e2e)', () => {
@@ -37,6 +37,28 @@ describe('Structured request logs (e2e)', () => {
     expect(all).not.toContain(token);
     expect(all).not.toContain(ADMIN['x-api-key']);
     expect(all).not.toContain('7d3c4c53-8c5c-4d43-9f3e-2a1b8e6f9a10'); // routes, not raw URLs
+  });
+
+  it('should write framework, service and request lines in one format, a warning during a request with its id', async () => {
+    // No Redis at all: the exam start's hot-state write fails over to Postgres and warns, inside that request.
+    const unreachableRedis = `redis://127.0.0.1:${await freePort()}`;
+    const degraded = await spawnServer({ logLevel: 'info', captureLog: true, env: { REDIS_URL: unreachableRedis } });
+    try {
+      const { bankId } = await createBank(degraded.url, 10, 42);
+      await request(degraded.url).post('/v1/exams').set(ADMIN).set('x-request-id', 'log-test-3').send({ bankId, candidateId: 'logged', config: { maxItems: 2 } }).expect(201);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    } finally {
+      await stopServer(degraded.child);
+    }
+    const entries = degraded.log.map((line) => JSON.parse(line) as Record<string, unknown>);
+    for (const entry of entries) {
+      expect(entry).toEqual(expect.objectContaining({ level: expect.stringMatching(/^(fatal|error|warn|info)$/), time: expect.any(Number), msg: expect.any(String) }));
+    }
+    // Framework and service lines name the class that wrote them.
+    expect(entries).toEqual(expect.arrayContaining([expect.objectContaining({ level: 'info', context: 'PrismaService', msg: 'Connected to Postgres' })]));
+    const warning = entries.find((e) => e.level === 'warn' && String(e.msg).includes('serving from Postgres'));
+    expect(warning).toMatchObject({ reqId: 'log-test-3', context: 'HotStateStore' });
+    expect(entries).toEqual(expect.arrayContaining([expect.objectContaining({ reqId: 'log-test-3', msg: 'request completed', route: '/v1/exams', statusCode: 201 })]));
   });
 
   it('should never log a client key, a launch token or an exam token, used well or badly', async () => {

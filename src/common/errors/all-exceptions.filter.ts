@@ -1,6 +1,7 @@
 import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { MetricsService } from '../../metrics/metrics.service.js';
+import { UNMATCHED_ROUTE } from '../../metrics/http-metrics.js';
 import { BODY_TOO_LARGE_MESSAGE, mayDrainRefusedBody } from '../../edge/http-edge.js';
 import { isDatabaseUnavailable } from '../../prisma/database-errors.js';
 import { ApiException, type ErrorBody, errorBody, statusErrorBody } from './api-exception.js';
@@ -33,7 +34,8 @@ export class AllExceptionsFilter implements ExceptionFilter {
     const body = toErrorBody(exception);
     if (body.code === ErrorCode.DATABASE_UNAVAILABLE) this.metrics?.postgresError();
     if (body.statusCode >= 500) {
-      const log = { reqId: request.id, method: request.method, url: request.url, code: body.code };
+      // The request id comes with the request's logger; the route pattern, not the raw URL (no ids in logs).
+      const log = { method: request.method, route: request.routeOptions.url ?? UNMATCHED_ROUTE, code: body.code };
       if (body.code === ErrorCode.INTERNAL_ERROR) {
         this.logger.error({ ...log, err: exception }, exception instanceof Error ? exception.stack : undefined);
       } else {
