@@ -1,6 +1,8 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import parsePrometheusTextFormat from 'parse-prometheus-text-format';
 import request from 'supertest';
+import { PrismaService } from '../src/prisma/prisma.service.js';
+import { SessionExpiryService } from '../src/sessions/session-expiry.service.js';
 import { answerFor, appServer, bearer, createBank, seeded, startExam } from './support/exam-fixtures.js';
 import { metricsAuth, startApp } from './support/test-app.js';
 
@@ -55,6 +57,12 @@ describe('Prometheus metrics (e2e)', () => {
       'cat_bank_snapshot_bytes',
       'cat_bank_snapshot_load_duration_seconds',
       'cat_store_errors_total',
+      'cat_db_pool_connections',
+      'cat_db_pool_connections_idle',
+      'cat_db_pool_connections_max',
+      'cat_db_pool_waiting_requests',
+      'cat_redis_up',
+      'cat_session_sweep_last_success_timestamp_seconds',
     ]) {
       expect(names).toContain(name);
     }
@@ -108,5 +116,78 @@ describe('Prometheus metrics (e2e)', () => {
     const answerRoute = 'method="POST",route="/v1/exams/:examId/answers",status_code="200"';
     const name = 'cat_http_request_duration_seconds';
     expect(histogramCount(lastText, name, answerRoute) - histogramCount(textBefore, name, answerRoute)).toBe(3);
+  });
+});
+
+describe('Store gauges (e2e)', () => {
+  async function scrape(app: NestFastifyApplication): Promise<Families> {
+    const res = await request(appServer(app)).get('/metrics').set(metricsAuth()).expect(200);
+    return parsePrometheusTextFormat(res.text);
+  }
+
+  it('should show the pool filling up and queries waiting for it', async () => {
+    const app = await startApp({ DATABASE_POOL_SIZE: '1' });
+    let release = () => {};
+    try {
+      await scrape(app); // counts active exams now, so the next scrapes need no connection of their own
+      const prisma = app.get(PrismaService);
+      const held = new Promise<void>((resolve) => (release = resolve));
+      let holding!: () => void;
+      const taken = new Promise<void>((resolve) => (holding = resolve));
+      const holder = prisma.sqlTransaction(async () => {
+        holding();
+        await held;
+      });
+      await taken;
+      // Prisma's queries are lazy: then() sends them.
+      const queued = [prisma.$queryRaw`SELECT 1`.then(() => 1), prisma.$queryRaw`SELECT 2`.then(() => 2)];
+      // They reach the pool's queue a few ticks later.
+      for (let tries = 0; prisma.poolStats().waiting < 2 && tries < 200; tries++) await new Promise((resolve) => setTimeout(resolve, 10));
+
+      const busy = await scrape(app);
+      expect(sample(busy, 'cat_db_pool_connections_max')).toBe(1);
+      expect(sample(busy, 'cat_db_pool_connections')).toBe(1);
+      expect(sample(busy, 'cat_db_pool_connections_idle')).toBe(0);
+      expect(sample(busy, 'cat_db_pool_waiting_requests')).toBe(2);
+
+      release();
+      await Promise.all([holder, ...queued]);
+      const calm = await scrape(app);
+      expect(sample(calm, 'cat_db_pool_waiting_requests')).toBe(0);
+      expect(sample(calm, 'cat_db_pool_connections_idle')).toBe(1);
+    } finally {
+      release(); // a held connection would keep close() waiting
+      await app.close();
+    }
+  });
+
+  it('should report Redis up, and down when it cannot be reached', async () => {
+    const up = await startApp();
+    try {
+      expect(sample(await scrape(up), 'cat_redis_up')).toBe(1);
+    } finally {
+      await up.close();
+    }
+    const down = await startApp({ REDIS_URL: 'redis://127.0.0.1:1' });
+    try {
+      expect(sample(await scrape(down), 'cat_redis_up')).toBe(0);
+    } finally {
+      await down.close();
+    }
+  });
+
+  it('should stamp the expiry sweep when it succeeds', async () => {
+    const app = await startApp({ SESSION_SWEEP_INTERVAL_MS: '0' });
+    try {
+      const name = 'cat_session_sweep_last_success_timestamp_seconds';
+      expect(sample(await scrape(app), name)).toBe(0);
+      const before = Math.floor(Date.now() / 1000);
+      await app.get(SessionExpiryService).sweep();
+      const stamped = sample(await scrape(app), name);
+      expect(stamped).toBeGreaterThanOrEqual(before);
+      expect(stamped).toBeLessThanOrEqual(Date.now() / 1000);
+    } finally {
+      await app.close();
+    }
   });
 });

@@ -56,6 +56,12 @@ describe(MetricsService.name, () => {
           'cat_bank_snapshot_bytes',
           'cat_bank_snapshot_load_duration_seconds',
           'cat_store_errors_total',
+          'cat_db_pool_connections',
+          'cat_db_pool_connections_idle',
+          'cat_db_pool_connections_max',
+          'cat_db_pool_waiting_requests',
+          'cat_redis_up',
+          'cat_session_sweep_last_success_timestamp_seconds',
         ]),
       );
     });
@@ -104,6 +110,46 @@ describe(MetricsService.name, () => {
       const { families } = await scrape(metrics);
       expect(value(families, 'cat_bank_snapshots')).toBe(3);
       expect(value(families, 'cat_bank_snapshot_bytes')).toBe(12_345);
+    });
+  });
+
+  describe('store gauges', () => {
+    it('should read the pool and the Redis client at scrape time, 0 without them', async () => {
+      const metrics = new MetricsService();
+      const before = (await scrape(metrics)).families;
+      expect(value(before, 'cat_db_pool_connections')).toBe(0);
+      expect(value(before, 'cat_redis_up')).toBe(0);
+
+      let pool = { total: 4, idle: 1, waiting: 0, max: 4 };
+      let ready = true;
+      metrics.setPoolSource(() => pool);
+      metrics.setRedisUpSource(() => ready);
+      let families = (await scrape(metrics)).families;
+      expect(value(families, 'cat_db_pool_connections')).toBe(4);
+      expect(value(families, 'cat_db_pool_connections_idle')).toBe(1);
+      expect(value(families, 'cat_db_pool_connections_max')).toBe(4);
+      expect(value(families, 'cat_db_pool_waiting_requests')).toBe(0);
+      expect(value(families, 'cat_redis_up')).toBe(1);
+
+      pool = { total: 4, idle: 0, waiting: 7, max: 4 };
+      ready = false;
+      families = (await scrape(metrics)).families;
+      expect(value(families, 'cat_db_pool_waiting_requests')).toBe(7);
+      expect(value(families, 'cat_db_pool_connections_idle')).toBe(0);
+      expect(value(families, 'cat_redis_up')).toBe(0);
+    });
+  });
+
+  describe('sweep timestamp', () => {
+    it('should be 0 until a sweep succeeds, then the time of the last one in Unix seconds', async () => {
+      const metrics = new MetricsService();
+      const name = 'cat_session_sweep_last_success_timestamp_seconds';
+      expect(value((await scrape(metrics)).families, name)).toBe(0);
+      const before = Date.now() / 1000;
+      metrics.sweepSucceeded();
+      const at = value((await scrape(metrics)).families, name);
+      expect(at).toBeGreaterThanOrEqual(before);
+      expect(at).toBeLessThanOrEqual(Date.now() / 1000);
     });
   });
 

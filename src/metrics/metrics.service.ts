@@ -7,6 +7,12 @@ export type ActiveExamsSource = () => Promise<number>;
 /** What the bank-snapshot gauges read at scrape time (this instance's memory). */
 export type BankSnapshotSource = () => { banks: number; bytes: number };
 
+/** What the Postgres pool gauges read at scrape time (this instance's pool). */
+export type PoolSource = () => { total: number; idle: number; waiting: number; max: number };
+
+/** Whether the shared Redis client is connected and ready, read at scrape time. */
+export type RedisUpSource = () => boolean;
+
 /** A scrape reuses the active-exams count this long: the COUNT is not run per scrape (nor per instance per scrape). */
 export const ACTIVE_EXAMS_REFRESH_MS = 30_000;
 
@@ -20,6 +26,8 @@ export class MetricsService {
   private readonly registry = new Registry();
   private activeExamsSource?: ActiveExamsSource;
   private bankSnapshotSource?: BankSnapshotSource;
+  private poolSource?: PoolSource;
+  private redisUpSource?: RedisUpSource;
 
   private readonly httpRequestDuration = new Histogram({
     name: 'cat_http_request_duration_seconds',
@@ -56,13 +64,18 @@ export class MetricsService {
     'Requests let through unlimited because the rate-limit counter in Redis could not be reached',
   );
   private readonly storeErrors = this.counter('cat_store_errors_total', 'Errors talking to a store (postgres, redis)', 'store');
+  private readonly sweepSucceededAt = new Gauge({
+    name: 'cat_session_sweep_last_success_timestamp_seconds',
+    help: 'When the expiry sweep last completed without error in this instance (Unix seconds; 0: not yet). Alert on the fleet max',
+    registers: [this.registry],
+  });
 
   constructor() {
     collectDefaultMetrics({ register: this.registry });
     let activeExamsCountedAt = -Infinity;
     const activeExams: Gauge = new Gauge({
       name: 'cat_active_exams',
-      help: `Exams in status ACTIVE (fleet-wide, from Postgres; refreshed at most every ${ACTIVE_EXAMS_REFRESH_MS / 1000} s)`,
+      help: `Exams in status ACTIVE (fleet-wide, from Postgres, the same on every instance: aggregate with max, not sum; refreshed at most every ${ACTIVE_EXAMS_REFRESH_MS / 1000} s)`,
       registers: [this.registry],
       collect: async () => {
         if (!this.activeExamsSource || Date.now() - activeExamsCountedAt < ACTIVE_EXAMS_REFRESH_MS) return;
@@ -87,6 +100,32 @@ export class MetricsService {
       registers: [this.registry],
       collect: () => snapshotBytes.set(this.bankSnapshotSource?.().bytes ?? 0),
     });
+    this.poolGauge('cat_db_pool_connections', "Open connections in this instance's Postgres pool (busy and idle)", (pool) => pool.total);
+    this.poolGauge('cat_db_pool_connections_idle', "Idle connections in this instance's Postgres pool", (pool) => pool.idle);
+    this.poolGauge('cat_db_pool_connections_max', "Size limit of this instance's Postgres pool (DATABASE_POOL_SIZE)", (pool) => pool.max);
+    this.poolGauge(
+      'cat_db_pool_waiting_requests',
+      "Queries waiting for a connection of this instance's Postgres pool (above 0 for long: the pool is saturated)",
+      (pool) => pool.waiting,
+    );
+    const redisUp: Gauge = new Gauge({
+      name: 'cat_redis_up',
+      help: "1 when this instance's Redis client is connected and ready, else 0 (exams then run on Postgres alone)",
+      registers: [this.registry],
+      collect: () => redisUp.set(this.redisUpSource?.() ? 1 : 0),
+    });
+  }
+
+  private poolGauge(name: string, help: string, read: (pool: ReturnType<PoolSource>) => number): void {
+    const gauge: Gauge = new Gauge({
+      name,
+      help,
+      registers: [this.registry],
+      collect: () => {
+        const pool = this.poolSource?.();
+        gauge.set(pool ? read(pool) : 0);
+      },
+    });
   }
 
   private counter(name: string, help: string, label?: string): Counter {
@@ -99,6 +138,14 @@ export class MetricsService {
 
   setBankSnapshotSource(source: BankSnapshotSource): void {
     this.bankSnapshotSource = source;
+  }
+
+  setPoolSource(source: PoolSource): void {
+    this.poolSource = source;
+  }
+
+  setRedisUpSource(source: RedisUpSource): void {
+    this.redisUpSource = source;
   }
 
   /** One finished HTTP request; `route` is the route pattern (`/v1/exams/:examId`), never the raw URL. */
@@ -145,6 +192,10 @@ export class MetricsService {
 
   postgresError(): void {
     this.storeErrors.inc({ store: 'postgres' });
+  }
+
+  sweepSucceeded(): void {
+    this.sweepSucceededAt.set(Date.now() / 1000);
   }
 
   bankSnapshotLoaded(seconds: number): void {

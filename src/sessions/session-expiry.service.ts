@@ -107,6 +107,8 @@ export class SessionExpiryService implements OnApplicationBootstrap, OnApplicati
     }
     if (expired > 0) this.logger.log(`Expired ${expired} idle exam session(s)`);
     this.metrics.examsExpiredBy(expired);
+    // Also when another instance held the lock: the fleet's sweep is running, and this instance reached Postgres.
+    this.metrics.sweepSucceeded();
     return expired;
   }
 }
