@@ -14,6 +14,7 @@ import { setupOpenApi } from './common/http/openapi.js';
 import { createValidationPipe } from './common/http/validation.js';
 import { bindRequestLoggers, createRootLogger, PinoNestLogger } from './common/logging/pino-logger.js';
 import { type Environment, loadEnvironment } from './config/environment.js';
+import { serveDemoPages } from './demo/demo-pages.js';
 import { configureEdge, edgeOptions, securityHeaders } from './edge/http-edge.js';
 import { configureRateLimits, RateCounter } from './edge/rate-limits.js';
 import { registerHttpMetrics, UNMATCHED_ROUTE } from './metrics/http-metrics.js';
@@ -101,7 +102,7 @@ export function startDraining(app: NestFastifyApplication): void {
 
 /**
  * The HTTP conventions every instance shares: the edge (security headers, CORS, JSON only, rate limits), validation,
- * the error shape, request ids, API docs. (main.ts owns signals.)
+ * the error shape, request ids, API docs, the browser demo. (main.ts owns signals.)
  */
 export async function configureApp(app: NestFastifyApplication, environment: Environment): Promise<NestFastifyApplication> {
   const fastify = app.getHttpAdapter().getInstance();
@@ -143,6 +144,7 @@ export async function configureApp(app: NestFastifyApplication, environment: Env
       done();
     });
   setupOpenApi(app);
+  await serveDemoPages(app);
   return app;
 }
 

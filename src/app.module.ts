@@ -4,6 +4,7 @@ import { AdminModule } from './admin/admin.module.js';
 import { ClientsModule } from './clients/clients.module.js';
 import { AppConfigModule } from './config/config.module.js';
 import { type Environment, loadEnvironment } from './config/environment.js';
+import { DemoModule } from './demo/demo.module.js';
 import { ExposureModule } from './exposure/exposure.module.js';
 import { HealthModule } from './health/health.module.js';
 import { ItemBanksModule } from './item-banks/item-banks.module.js';
@@ -32,6 +33,7 @@ export class AppModule {
         ExposureModule,
         AdaptiveExamModule,
         AdminModule,
+        DemoModule,
       ],
     };
   }

@@ -17,6 +17,6 @@ import { ScoringService } from './scoring.service.js';
   imports: [SessionsModule, ItemBanksModule, TestDefinitionsModule, ExposureModule],
   controllers: [ExamsController, CandidateLaunchesController, ScoringController],
   providers: [ExamAccess, ExamLauncher, ExamsService, LaunchesRepository, ScoringService],
-  exports: [ExamAccess],
+  exports: [ExamAccess, ExamLauncher],
 })
 export class AdaptiveExamModule {}

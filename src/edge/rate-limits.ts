@@ -77,6 +77,14 @@ export class RateCounter {
   }
 }
 
+/**
+ * A route's own per-address limit, counted apart from the address's general one (`@RouteConfig(...)`): for routes
+ * that anyone may call and that write something each time, like the demo launches. Off when the address limit is.
+ */
+export function perAddressRouteLimit(name: string, perMinute: number) {
+  return { rateLimit: { max: perMinute, keyGenerator: (request: FastifyRequest) => `ip:${name}:${addressKey(request.ip)}` } };
+}
+
 /** Route patterns counted in process (see RateCounter). */
 const IN_PROCESS_ROUTES = new Set(['/v1/exams/:examId/answers']);
 /** Never limited: health probes and the metrics scrape. */

@@ -7,8 +7,11 @@ import { CurrentCaller } from '../common/auth/caller.decorator.js';
 import { ApiErrors } from '../common/errors/error-body.dto.js';
 import { ErrorCode } from '../common/errors/error-code.js';
 import { uuidParam } from '../common/http/uuid-param.pipe.js';
+import { InformationQuery } from './dto/bank-information.dto.js';
+import { BankInformationView } from './dto/bank-information.views.js';
 import { CreateBankDto, ImportItemsDto, ListItemsQuery, UpdateBankDto, UpdateItemDto } from './dto/item-bank.dto.js';
-import { BankView, CreatedBankView, ImportResultView, ItemPageView, ItemVersionView, ItemView } from './dto/item-bank.views.js';
+import { BankPageView, BankView, CreatedBankView, ImportResultView, ItemPageView, ItemVersionView, ItemView } from './dto/item-bank.views.js';
+import { ListBanksQuery } from './dto/list-banks.dto.js';
 import { ItemBanksService } from './item-banks.service.js';
 
 const { UNAUTHORIZED, FORBIDDEN, NOT_FOUND, PAYLOAD_TOO_LARGE, CONFLICT } = ErrorCode;
@@ -55,16 +58,41 @@ export class ItemBanksController {
   @Post('item-banks')
   @HttpCode(201)
   @Auth({ key: ['banks:write'] })
-  @ApiOperation({ summary: 'Create an item bank (not with a key limited to some banks)' })
+  @ApiOperation({ operationId: 'createItemBank', summary: 'Create an item bank (not with a key limited to some banks)' })
   @ApiErrors(UNAUTHORIZED, FORBIDDEN)
   @ApiCreatedResponse({ type: CreatedBankView })
   createBank(@CurrentCaller() caller: Caller, @Body() dto: CreateBankDto): Promise<CreatedBankView> {
     return this.banks.createBank(caller, dto);
   }
 
+  @Get('item-banks')
+  @Auth({ key: ['banks:read'] })
+  @ApiOperation({ operationId: 'listItemBanks', summary: 'The banks this key may use, in id order, page by page' })
+  @ApiErrors(UNAUTHORIZED, FORBIDDEN)
+  @ApiOkResponse({ type: BankPageView })
+  listBanks(@CurrentCaller() caller: Caller, @Query() query: ListBanksQuery): Promise<BankPageView> {
+    return this.banks.listBanks(caller, query);
+  }
+
+  @Get('item-banks/:bankId/information')
+  @Auth({ key: ['banks:read'] })
+  @ApiOperation({
+    operationId: 'getItemBankInformation',
+    summary: "The bank's test information and SE(θ) over a θ grid (operational items: enabled, not pretest), with item counts by content area",
+  })
+  @ApiErrors(UNAUTHORIZED, FORBIDDEN, NOT_FOUND)
+  @ApiOkResponse({ type: BankInformationView })
+  information(
+    @Param('bankId', uuidParam('bankId')) bankId: string,
+    @CurrentCaller() caller: Caller,
+    @Query() query: InformationQuery,
+  ): Promise<BankInformationView> {
+    return this.banks.information(caller, bankId, query);
+  }
+
   @Get('item-banks/:bankId')
   @Auth({ key: ['banks:read'] })
-  @ApiOperation({ summary: 'A bank with its item count and version' })
+  @ApiOperation({ operationId: 'getItemBank', summary: 'A bank with its item count and version' })
   @ApiErrors(UNAUTHORIZED, FORBIDDEN, NOT_FOUND)
   @ApiOkResponse({ type: BankView })
   getBank(@Param('bankId', uuidParam('bankId')) bankId: string, @CurrentCaller() caller: Caller): Promise<BankView> {
@@ -73,7 +101,7 @@ export class ItemBanksController {
 
   @Patch('item-banks/:bankId')
   @Auth({ key: ['banks:write'] })
-  @ApiOperation({ summary: 'Rename a bank or set its reporting scale (null removes it); bumps the bank version' })
+  @ApiOperation({ operationId: 'updateItemBank', summary: 'Rename a bank or set its reporting scale (null removes it); bumps the bank version' })
   @ApiErrors(UNAUTHORIZED, FORBIDDEN, NOT_FOUND)
   @ApiOkResponse({ type: BankView })
   updateBank(@Param('bankId', uuidParam('bankId')) bankId: string, @CurrentCaller() caller: Caller, @Body() dto: UpdateBankDto): Promise<BankView> {
@@ -83,7 +111,7 @@ export class ItemBanksController {
   @Post('item-banks/:bankId/items')
   @HttpCode(201)
   @Auth({ key: ['banks:write'] })
-  @ApiOperation({ summary: 'Import up to 10,000 items, all or nothing; bumps the bank version' })
+  @ApiOperation({ operationId: 'importItems', summary: 'Import up to 10,000 items, all or nothing; bumps the bank version' })
   @ApiErrors(UNAUTHORIZED, FORBIDDEN, NOT_FOUND, CONFLICT, PAYLOAD_TOO_LARGE)
   @ApiCreatedResponse({ type: ImportResultView })
   @ApiBody({ type: ImportItemsDto, examples: ITEM_MODEL_EXAMPLES })
@@ -98,7 +126,7 @@ export class ItemBanksController {
 
   @Get('item-banks/:bankId/items')
   @Auth({ key: ['banks:read'] })
-  @ApiOperation({ summary: 'Items of a bank, with keys and parameters, page by page' })
+  @ApiOperation({ operationId: 'listItems', summary: 'Items of a bank, with keys and parameters, page by page' })
   @ApiErrors(UNAUTHORIZED, FORBIDDEN, NOT_FOUND)
   @ApiOkResponse({ type: ItemPageView })
   listItems(
@@ -111,7 +139,7 @@ export class ItemBanksController {
 
   @Get('items/:itemId/versions')
   @Auth({ key: ['banks:read'] })
-  @ApiOperation({ summary: "Every version of an item's parameters and content, oldest first" })
+  @ApiOperation({ operationId: 'listItemVersions', summary: "Every version of an item's parameters and content, oldest first" })
   @ApiErrors(UNAUTHORIZED, FORBIDDEN, NOT_FOUND)
   @ApiOkResponse({ type: ItemVersionView, isArray: true })
   itemVersions(@Param('itemId', uuidParam('itemId')) itemId: string, @CurrentCaller() caller: Caller): Promise<ItemVersionView[]> {
@@ -120,7 +148,7 @@ export class ItemBanksController {
 
   @Patch('items/:itemId')
   @Auth({ key: ['banks:write'] })
-  @ApiOperation({ summary: 'Change an item (enabled: false removes it from selection); a new parameter or content version leaves running exams on theirs' })
+  @ApiOperation({ operationId: 'updateItem', summary: 'Change an item (enabled: false removes it from selection); a new parameter or content version leaves running exams on theirs' })
   @ApiErrors(UNAUTHORIZED, FORBIDDEN, NOT_FOUND, CONFLICT)
   @ApiOkResponse({ type: ItemView })
   updateItem(@Param('itemId', uuidParam('itemId')) itemId: string, @CurrentCaller() caller: Caller, @Body() dto: UpdateItemDto): Promise<ItemView> {

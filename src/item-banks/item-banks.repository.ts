@@ -74,6 +74,13 @@ export class ItemBanksRepository {
     return updated.count === 0 ? null : this.findBank(bankId);
   }
 
+  /** Banks in id order after `afterId` (keyset pagination on the primary key), only `onlyIds` when given. */
+  async listBanks(afterId: string | null, limit: number, onlyIds: readonly string[] | null): Promise<BankRow[]> {
+    const where = { AND: [afterId === null ? {} : { id: { gt: afterId } }, onlyIds === null ? {} : { id: { in: [...onlyIds] } }] };
+    const banks = await this.prisma.itemBank.findMany({ where, orderBy: { id: 'asc' }, take: limit, select: BANK_COLUMNS });
+    return banks.map(toBankRow);
+  }
+
   async bankVersion(bankId: string): Promise<number | null> {
     const bank = await this.prisma.itemBank.findUnique({ where: { id: bankId }, select: { version: true } });
     return bank?.version ?? null;

@@ -6,14 +6,19 @@ import { ApiException } from '../common/errors/api-exception.js';
 import { ErrorCode } from '../common/errors/error-code.js';
 import { validationFailed } from '../common/http/validation.js';
 import { isUniqueViolation } from '../prisma/database-errors.js';
+import { itemCounts, testInformation, thetaGrid } from './bank-information.js';
 import { BankSnapshots } from './bank-snapshots.js';
+import { DEFAULT_INFORMATION_RANGE, type InformationQuery } from './dto/bank-information.dto.js';
+import type { BankInformationView } from './dto/bank-information.views.js';
 import type { CreateBankDto, ListItemsQuery, OptionDto, ReportingScaleDto, UpdateBankDto, UpdateItemDto } from './dto/item-bank.dto.js';
-import type { BankView, CreatedBankView, ImportResultView, ItemPageView, ItemVersionView, ItemView } from './dto/item-bank.views.js';
+import type { BankPageView, BankView, CreatedBankView, ImportResultView, ItemPageView, ItemVersionView, ItemView } from './dto/item-bank.views.js';
+import type { ListBanksQuery } from './dto/list-banks.dto.js';
 import { ItemBanksRepository } from './item-banks.repository.js';
 import { crossFieldProblems, MAX_REPORTED_PROBLEMS, validImport } from './item-import.js';
 import { type ReportingScale, reportingScaleProblems } from './reporting-scale.js';
 
 const DEFAULT_PAGE_SIZE = 100;
+const DEFAULT_BANK_PAGE_SIZE = 50;
 
 function toItemView(item: Item): ItemView {
   const { id, bankId, externalId, ordinal, stem, correctKey, a, b, c, d, contentArea, enemyGroup, pretest, enabled, version, createdAt, updatedAt } = item;
@@ -54,6 +59,26 @@ export class ItemBanksService {
     const bank = await this.repository.findBank(bankId);
     if (!bank) throw bankNotFound();
     return bank;
+  }
+
+  /** The banks the caller may use, in id order (stable while banks are added), a page at a time. */
+  async listBanks(caller: Caller, query: ListBanksQuery): Promise<BankPageView> {
+    const client = clientOf(caller);
+    const onlyIds = client && !client.scopes.includes('admin') && client.bankIds.length > 0 ? client.bankIds : null;
+    const limit = query.limit ?? DEFAULT_BANK_PAGE_SIZE;
+    const banks = await this.repository.listBanks(query.cursor ?? null, limit + 1, onlyIds);
+    const page = banks.slice(0, limit);
+    return { banks: page, nextCursor: banks.length > limit ? page[page.length - 1].id : null };
+  }
+
+  /** Test information and SE over a θ grid, from the bank's current snapshot (operational items only), with its item counts. */
+  async information(caller: Caller, bankId: string, query: InformationQuery): Promise<BankInformationView> {
+    assertBankAllowed(caller, bankId);
+    const bank = await this.snapshots.get(bankId);
+    if (!bank) throw bankNotFound();
+    const { from = DEFAULT_INFORMATION_RANGE.from, to = DEFAULT_INFORMATION_RANGE.to, points = DEFAULT_INFORMATION_RANGE.points } = query;
+    const counts = itemCounts(bank.engine, (item) => bank.content[item] !== null);
+    return { bankId, version: bank.version, ...counts, points: await testInformation(bank.engine, thetaGrid(from, to, points)) };
   }
 
   /**

@@ -1,4 +1,4 @@
-import { PartialType } from '@nestjs/swagger';
+import { ApiProperty, PartialType } from '@nestjs/swagger';
 import { Transform, Type } from 'class-transformer';
 import {
   ArrayMaxSize,
@@ -26,9 +26,11 @@ export const MAX_ITEMS_PER_IMPORT = 10_000;
 
 /** A performance band: scaled scores from `min` up (to the next band's min) carry `label`. */
 export class BandDto {
+  @ApiProperty({ example: 500 })
   @IsNumber(FINITE)
   min!: number;
 
+  @ApiProperty({ example: 'Proficient' })
   @IsString()
   @Length(1, 100)
   label!: string;
@@ -36,23 +38,28 @@ export class BandDto {
 
 /** How results report θ: slope·θ + intercept, rounded to `decimals`, clamped to [min, max], and banded. */
 export class ReportingScaleDto {
+  @ApiProperty({ example: 100 })
   @IsNumber(FINITE)
   slope!: number;
 
+  @ApiProperty({ example: 500 })
   @IsNumber(FINITE)
   intercept!: number;
 
   /** Default 0. */
+  @ApiProperty({ example: 0 })
   @IsOptional()
   @IsInt()
   @Min(0)
   @Max(MAX_DECIMALS)
   decimals?: number;
 
+  @ApiProperty({ example: 200 })
   @IsOptional()
   @IsNumber(FINITE)
   min?: number;
 
+  @ApiProperty({ example: 800 })
   @IsOptional()
   @IsNumber(FINITE)
   max?: number;
@@ -67,6 +74,7 @@ export class ReportingScaleDto {
 }
 
 export class CreateBankDto {
+  @ApiProperty({ example: 'Algebra I' })
   @IsString()
   @Length(1, 200)
   name!: string;
@@ -80,6 +88,7 @@ export class CreateBankDto {
 
 /** PATCH /v1/item-banks/:bankId: `reportingScale: null` removes the scale. */
 export class UpdateBankDto {
+  @ApiProperty({ example: 'Algebra I (2026)' })
   @IsOptional()
   @IsString()
   @Length(1, 200)
@@ -94,15 +103,18 @@ export class UpdateBankDto {
 }
 
 export class OptionDto {
+  @ApiProperty({ example: 'B' })
   @IsString()
   @Length(1, 50)
   key!: string;
 
+  @ApiProperty({ example: '7' })
   @IsString()
   @Length(1, 5_000)
   text!: string;
 
   /** A polytomous item's score for this option, 0..k (several options may share one); none for a 4PL item. */
+  @ApiProperty({ example: 1 })
   @IsOptional()
   @IsInt()
   @Min(0)
@@ -112,11 +124,13 @@ export class OptionDto {
 
 /** One item to import. Cross-field rules (c < d, correctKey among the keys, …) are checked by the service. */
 export class NewItemDto extends ItemParametersDto {
+  @ApiProperty({ example: 'alg-1' })
   @IsOptional()
   @IsString()
   @Length(1, 200)
   externalId?: string;
 
+  @ApiProperty({ example: '2x + 3 = 17. x = ?' })
   @IsString()
   @Length(1, 20_000)
   stem!: string;
@@ -129,23 +143,27 @@ export class NewItemDto extends ItemParametersDto {
   options!: OptionDto[];
 
   /** The right option of a 4PL item (required for 4PL; a polytomous item's options carry scores instead). */
+  @ApiProperty({ example: 'B' })
   @IsOptional()
   @IsString()
   @Length(1, 50)
   correctKey?: string;
 
+  @ApiProperty({ example: 'equations' })
   @IsOptional()
   @IsString()
   @Length(1, 100)
   contentArea?: string;
 
   /** Items of one enemy set never appear together in an exam. */
+  @ApiProperty({ example: 'linear-equations-1' })
   @IsOptional()
   @IsString()
   @Length(1, 100)
   enemyGroup?: string;
 
   /** Unscored, being tried out: given only at an exam's pretest positions, never selected adaptively. Default false. */
+  @ApiProperty({ example: false })
   @IsOptional()
   @IsBoolean()
   pretest?: boolean;
@@ -162,11 +180,13 @@ export class ImportItemsDto {
 
 /** PATCH /v1/items/:itemId: every field optional (a, b, c, d as in an import); `contentArea: null` clears the area. */
 export class UpdateItemDto extends PartialType(ItemParametersDto) {
+  @ApiProperty({ example: 'alg-1' })
   @IsOptional()
   @IsString()
   @Length(1, 200)
   externalId?: string;
 
+  @ApiProperty({ example: '2x + 3 = 17. What is x?' })
   @IsOptional()
   @IsString()
   @Length(1, 20_000)
@@ -181,26 +201,31 @@ export class UpdateItemDto extends PartialType(ItemParametersDto) {
   options?: OptionDto[];
 
   /** `null` when the item becomes polytomous. */
+  @ApiProperty({ example: 'B' })
   @ValidateIf((dto: UpdateItemDto) => dto.correctKey !== undefined && dto.correctKey !== null)
   @IsString()
   @Length(1, 50)
   correctKey?: string | null;
 
+  @ApiProperty({ example: 'equations' })
   @ValidateIf((dto: UpdateItemDto) => dto.contentArea !== undefined && dto.contentArea !== null)
   @IsString()
   @Length(1, 100)
   contentArea?: string | null;
 
   /** `null` takes the item out of its enemy set. */
+  @ApiProperty({ example: null })
   @ValidateIf((dto: UpdateItemDto) => dto.enemyGroup !== undefined && dto.enemyGroup !== null)
   @IsString()
   @Length(1, 100)
   enemyGroup?: string | null;
 
+  @ApiProperty({ example: false })
   @IsOptional()
   @IsBoolean()
   pretest?: boolean;
 
+  @ApiProperty({ example: true })
   @IsOptional()
   @IsBoolean()
   enabled?: boolean;

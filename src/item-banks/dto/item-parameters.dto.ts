@@ -1,3 +1,4 @@
+import { ApiProperty } from '@nestjs/swagger';
 import { ArrayMaxSize, ArrayMinSize, IsArray, IsIn, IsNumber, IsOptional } from 'class-validator';
 import { ITEM_MODELS, type ItemModel } from '../../irt/index.js';
 
@@ -11,28 +12,34 @@ export const FINITE = { allowNaN: false, allowInfinity: false } as const;
  */
 export class ItemParametersDto {
   /** Default `4PL`. */
+  @ApiProperty({ example: '4PL' })
   @IsOptional()
   @IsIn(ITEM_MODELS)
   model?: ItemModel;
 
+  @ApiProperty({ example: 1.2 })
   @IsOptional()
   @IsNumber(FINITE)
   a?: number;
 
   /** A 4PL item's difficulty (required for 4PL). */
+  @ApiProperty({ example: -0.4 })
   @IsOptional()
   @IsNumber(FINITE)
   b?: number;
 
+  @ApiProperty({ example: 0.2 })
   @IsOptional()
   @IsNumber(FINITE)
   c?: number;
 
+  @ApiProperty({ example: 1 })
   @IsOptional()
   @IsNumber(FINITE)
   d?: number;
 
   /** A GRM, GPCM or PCM item's thresholds: 1 to 9 (2 to 10 score categories). */
+  @ApiProperty({ example: [-1.2, 0.1, 1.3] })
   @IsOptional()
   @IsArray()
   @ArrayMinSize(1)
