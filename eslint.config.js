@@ -2,7 +2,18 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/', 'coverage/', 'node_modules/', 'eslint.config.js', 'jest.config.js'] },
+  {
+    ignores: [
+      'dist/',
+      'coverage/',
+      'node_modules/',
+      'eslint.config.js',
+      'jest.config.js',
+      // The typed client's build output, and its types as openapi-typescript generates them (npm run client:generate).
+      'clients/typescript/dist/',
+      'clients/typescript/src/schema.ts',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -22,6 +33,14 @@ export default tseslint.config(
   {
     files: ['**/*.mjs'],
     languageOptions: { globals: { process: 'readonly', console: 'readonly', URL: 'readonly' } },
+  },
+  {
+    // The demo pages' scripts run in the browser, as native ES modules.
+    files: ['src/demo/static/**/*.js'],
+    languageOptions: {
+      sourceType: 'module',
+      globals: { document: 'readonly', fetch: 'readonly', history: 'readonly', location: 'readonly', URLSearchParams: 'readonly', window: 'readonly' },
+    },
   },
   {
     files: ['scripts/**/*.ts', 'scripts/**/*.mjs', 'test/**/*.ts'],

@@ -6,9 +6,10 @@
  * Optional: DEMO_BANK_ID (reuse a bank; otherwise a demo bank is created and its id printed),
  * DEMO_THETA (the simulated candidate's true ability, default 0.8), DEMO_MAX_ITEMS (default 20).
  */
+import { type components, createAdaptiveTestingClient, unwrap } from '../clients/typescript/src/index.js';
 import { createRng } from '../src/irt/index.js';
 
-const BASE_URL = (process.env.BASE_URL ?? 'http://127.0.0.1:3000').replace(/\/$/, '');
+const BASE_URL = process.env.BASE_URL ?? 'http://127.0.0.1:3000';
 const ADMIN_API_KEY = process.env.ADMIN_API_KEY ?? '';
 const TRUE_THETA = Number(process.env.DEMO_THETA ?? 0.8);
 const MAX_ITEMS = Number(process.env.DEMO_MAX_ITEMS ?? 20);
@@ -23,53 +24,36 @@ const ansi = {
   yellow: (s: string) => `\x1b[33m${s}\x1b[39m`,
 };
 
-interface Item {
-  id: string;
-  stem: string;
-  options: { key: string; text: string }[];
-}
-interface AdminItem extends Item {
-  correctKey: string;
-  a: number;
-  b: number;
-  c: number;
-  d: number;
-}
+type AdminItem = components['schemas']['ItemView'];
+
+/** One answer of the simulated candidate, as the chart draws it. */
 interface Step {
   answered: number;
   theta: number;
   se: number;
-  done: boolean;
-  item: Item | null;
-  stopReason?: string;
+  correct: boolean;
 }
 
-async function api<T>(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<{ status: number; body: T }> {
-  const res = await fetch(`${BASE_URL}${path}`, {
-    method,
-    headers: { ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await res.text();
-  return { status: res.status, body: (text ? JSON.parse(text) : null) as T };
-}
+/** The typed client with the root key: the demo authors its bank and starts its exam as the admin. */
+const admin = createAdaptiveTestingClient({ baseUrl: BASE_URL, apiKey: ADMIN_API_KEY });
 
-async function expectOk<T>(what: string, call: Promise<{ status: number; body: T }>): Promise<T> {
-  const { status, body } = await call;
-  if (status >= 400) throw new Error(`${what} failed with ${status}: ${JSON.stringify(body)}`);
-  return body;
+/** The data of a call, or an error naming the step that failed (with the service's status, code and message). */
+async function expectOk<T>(what: string, call: Promise<{ data?: T; error?: unknown; response: Response }>): Promise<T> {
+  try {
+    return await unwrap(call);
+  } catch (error) {
+    throw new Error(`${what} failed: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+  }
 }
-
-const admin = { 'x-api-key': ADMIN_API_KEY };
 
 async function ensureBank(): Promise<string> {
   const existing = process.env.DEMO_BANK_ID;
   if (existing) {
-    const found = await api<{ itemCount: number }>('GET', `/v1/item-banks/${existing}`, undefined, admin);
-    if (found.status === 200 && found.body.itemCount > 0) return existing;
+    const found = await admin.GET('/v1/item-banks/{bankId}', { params: { path: { bankId: existing } } });
+    if (found.data && found.data.itemCount > 0) return existing;
     console.log(ansi.yellow(`DEMO_BANK_ID ${existing} not found or empty, creating a demo bank`));
   }
-  const bank = await expectOk('create bank', api<{ id: string }>('POST', '/v1/item-banks', { name: 'Demo arithmetic bank' }, admin));
+  const bank = await expectOk('create bank', admin.POST('/v1/item-banks', { body: { name: 'Demo arithmetic bank' } }));
   const random = createRng(42);
   const keys = ['A', 'B', 'C', 'D'];
   const items = Array.from({ length: DEMO_ITEMS }, (_, i) => {
@@ -87,22 +71,18 @@ async function ensureBank(): Promise<string> {
       contentArea: i % 3 === 0 ? 'mental' : 'written',
     };
   });
-  await expectOk('import items', api('POST', `/v1/item-banks/${bank.id}/items`, { items }, admin));
+  await expectOk('import items', admin.POST('/v1/item-banks/{bankId}/items', { params: { path: { bankId: bank.id } }, body: { items } }));
   console.log(`Created demo bank ${ansi.bold(bank.id)} with ${DEMO_ITEMS} items (reuse it: export DEMO_BANK_ID=${bank.id})`);
   return bank.id;
 }
 
 async function loadKeys(bankId: string): Promise<Map<string, AdminItem>> {
   const byId = new Map<string, AdminItem>();
-  let cursor: string | null = null;
+  let cursor: string | undefined;
   do {
-    const query: string = cursor ? `?limit=1000&cursor=${cursor}` : '?limit=1000';
-    const page = await expectOk(
-      'list items',
-      api<{ items: AdminItem[]; nextCursor: string | null }>('GET', `/v1/item-banks/${bankId}/items${query}`, undefined, admin),
-    );
+    const page = await expectOk('list items', admin.GET('/v1/item-banks/{bankId}/items', { params: { path: { bankId }, query: { limit: 1000, cursor } } }));
     for (const item of page.items) byId.set(item.id, item);
-    cursor = page.nextCursor;
+    cursor = page.nextCursor ?? undefined;
   } while (cursor);
   return byId;
 }
@@ -113,7 +93,7 @@ function progressBar(done: number, total: number, width = 30): string {
 }
 
 /** One row per answer: θ as a dot on a −4…4 axis with its ±SE band, the true θ as a bar. */
-function chart(steps: (Step & { correct: boolean })[]): string {
+function chart(steps: Step[]): string {
   const width = 49;
   const lo = -4;
   const hi = 4;
@@ -139,43 +119,48 @@ async function main(): Promise<void> {
   const keys = await loadKeys(bankId);
   const exam = await expectOk(
     'start exam',
-    api<Step & { examId: string; token: string }>(
-      'POST',
-      '/v1/exams',
-      {
+    admin.POST('/v1/exams', {
+      body: {
         bankId,
         candidateId: `demo-${Date.now()}`,
         // An ad-hoc config with the root key; θ is shown after each answer for the chart.
         config: { maxItems: MAX_ITEMS, seThreshold: 0.3, selection: { randomesque: 3 }, feedback: 'theta' },
       },
-      { 'x-api-key': ADMIN_API_KEY },
-    ),
+    }),
   );
+  // From here on the candidate's side: the exam token is the only credential.
+  const candidate = createAdaptiveTestingClient({ baseUrl: BASE_URL, examToken: exam.token });
   console.log(`Exam ${ansi.bold(exam.examId)} — simulated candidate with true θ = ${TRUE_THETA}\n`);
   const random = createRng(7);
-  const steps: (Step & { correct: boolean })[] = [];
-  let item = exam.item;
+  const steps: Step[] = [];
+  let stopReason: string | undefined;
+  let item: components['schemas']['CandidateItemView'] | null = exam.item;
   while (item) {
     const params = keys.get(item.id);
     if (!params) throw new Error(`item ${item.id} is not in the bank listing`);
+    if (params.correctKey === null) throw new Error(`item ${item.id} is not a right/wrong item`);
     const p = params.c + (params.d - params.c) / (1 + Math.exp(-params.a * (TRUE_THETA - params.b)));
     const correct = random() < p;
     const answer = correct ? params.correctKey : item.options.find((o) => o.key !== params.correctKey)!.key;
-    const step = await expectOk(
+    const step: components['schemas']['AnswerView'] = await expectOk(
       'answer',
-      api<Step>('POST', `/v1/exams/${exam.examId}/answers`, { itemId: item.id, answer }, { authorization: `Bearer ${exam.token}` }),
+      candidate.POST('/v1/exams/{examId}/answers', { params: { path: { examId: exam.examId } }, body: { itemId: item.id, answer } }),
     );
-    steps.push({ ...step, correct });
+    if (step.theta === undefined || step.se === undefined) throw new Error('The exam shows no θ: its feedback mode is not "theta"');
+    steps.push({ answered: step.answered, theta: step.theta, se: step.se, correct });
     process.stdout.write(`\r${progressBar(step.answered, MAX_ITEMS)}  θ=${step.theta.toFixed(3).padStart(6)}  SE=${step.se.toFixed(3)}  `);
     item = step.item;
-    if (step.done) process.stdout.write(`\r${progressBar(step.answered, step.answered)}  done: ${ansi.cyan(step.stopReason ?? '')}            `);
+    if (step.done) {
+      stopReason = step.stopReason;
+      process.stdout.write(`\r${progressBar(step.answered, step.answered)}  done: ${ansi.cyan(stopReason ?? '')}            `);
+    }
   }
   console.log('\n');
   console.log(chart(steps));
   const last = steps[steps.length - 1];
   console.log(
     `\nFinal θ = ${ansi.bold(last.theta.toFixed(3))} (SE ${last.se.toFixed(3)}) after ${last.answered} items; ` +
-      `${steps.filter((s) => s.correct).length} correct. Stop reason: ${last.stopReason}.`,
+      `${steps.filter((s) => s.correct).length} correct. Stop reason: ${stopReason}.`,
   );
 }
 

@@ -25,7 +25,7 @@ export class CandidateLaunchesController {
 
   @Post('launches')
   @HttpCode(201)
-  @ApiOperation({ summary: "A single-use token for a candidate's browser to start one exam of a test definition" })
+  @ApiOperation({ operationId: 'createLaunch', summary: "A single-use token for a candidate's browser to start one exam of a test definition" })
   @ApiErrors(UNAUTHORIZED, FORBIDDEN, NOT_FOUND)
   @ApiCreatedResponse({ type: LaunchView })
   launch(@CurrentCaller() caller: Caller, @Body() dto: CreateLaunchDto): Promise<LaunchView> {
@@ -34,7 +34,7 @@ export class CandidateLaunchesController {
 
   @Post('candidates/:candidateId/revoke')
   @HttpCode(200)
-  @ApiOperation({ summary: "Stop the tokens of every active exam of this client's candidate, on every instance" })
+  @ApiOperation({ operationId: 'revokeCandidateExams', summary: "Stop the tokens of every active exam of this client's candidate, on every instance" })
   @ApiErrors(UNAUTHORIZED, FORBIDDEN)
   @ApiOkResponse({ type: RevokedView })
   async revokeCandidate(@Param('candidateId', CandidateIdPipe) candidateId: string, @CurrentCaller() caller: Caller): Promise<RevokedView> {

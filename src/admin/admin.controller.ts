@@ -14,7 +14,7 @@ export class AdminController {
   constructor(private readonly admin: AdminService) {}
 
   @Get('stats')
-  @ApiOperation({ summary: 'Active sessions, locks, Redis and the bank snapshots in memory' })
+  @ApiOperation({ operationId: 'getAdminStats', summary: 'Active sessions, locks, Redis and the bank snapshots in memory' })
   @ApiErrors(ErrorCode.UNAUTHORIZED, ErrorCode.FORBIDDEN)
   @ApiOkResponse({ type: StatsView })
   stats(): Promise<StatsView> {
@@ -23,7 +23,7 @@ export class AdminController {
 
   @Post('sessions/cleanup')
   @HttpCode(200)
-  @ApiOperation({ summary: 'Run the expiry sweep now' })
+  @ApiOperation({ operationId: 'runSessionCleanup', summary: 'Run the expiry sweep now' })
   @ApiErrors(ErrorCode.UNAUTHORIZED, ErrorCode.FORBIDDEN)
   @ApiOkResponse({ type: CleanupView })
   async cleanup(): Promise<CleanupView> {
@@ -32,7 +32,7 @@ export class AdminController {
 
   @Post('retention/purge')
   @HttpCode(200)
-  @ApiOperation({ summary: 'Run the retention purge now (RETENTION_DAYS); 409 while another instance runs it' })
+  @ApiOperation({ operationId: 'runRetentionPurge', summary: 'Run the retention purge now (RETENTION_DAYS); 409 while another instance runs it' })
   @ApiErrors(ErrorCode.UNAUTHORIZED, ErrorCode.FORBIDDEN, ErrorCode.CONFLICT)
   @ApiOkResponse({ type: PurgeView })
   purge(): Promise<PurgeView> {

@@ -18,7 +18,7 @@ export class ApiClientsController {
 
   @Post()
   @HttpCode(201)
-  @ApiOperation({ summary: 'Create a client: returns its key, once' })
+  @ApiOperation({ operationId: 'createClient', summary: 'Create a client: returns its key, once' })
   @ApiErrors(UNAUTHORIZED, FORBIDDEN)
   @ApiCreatedResponse({ type: CreatedClientView })
   create(@Body() dto: CreateClientDto): Promise<CreatedClientView> {
@@ -26,7 +26,7 @@ export class ApiClientsController {
   }
 
   @Get()
-  @ApiOperation({ summary: 'Every client, with its keys (prefixes and dates, never secrets)' })
+  @ApiOperation({ operationId: 'listClients', summary: 'Every client, with its keys (prefixes and dates, never secrets)' })
   @ApiErrors(UNAUTHORIZED, FORBIDDEN)
   @ApiOkResponse({ type: [ClientView] })
   list(): Promise<ClientView[]> {
@@ -35,7 +35,7 @@ export class ApiClientsController {
 
   @Post(':clientId/rotate')
   @HttpCode(200)
-  @ApiOperation({ summary: 'A new key; the previous ones keep working for CLIENT_KEY_ROTATION_GRACE_SECONDS' })
+  @ApiOperation({ operationId: 'rotateClientKey', summary: 'A new key; the previous ones keep working for CLIENT_KEY_ROTATION_GRACE_SECONDS' })
   @ApiErrors(UNAUTHORIZED, FORBIDDEN, NOT_FOUND, CONFLICT)
   @ApiOkResponse({ type: RotatedKeyView })
   rotate(@Param('clientId', uuidParam('clientId')) clientId: string): Promise<RotatedKeyView> {
@@ -44,7 +44,7 @@ export class ApiClientsController {
 
   @Delete(':clientId')
   @HttpCode(204)
-  @ApiOperation({ summary: 'Delete a client: its keys are refused on every instance within a second' })
+  @ApiOperation({ operationId: 'deleteClient', summary: 'Delete a client: its keys are refused on every instance within a second' })
   @ApiErrors(UNAUTHORIZED, FORBIDDEN, NOT_FOUND, CONFLICT)
   @ApiNoContentResponse()
   async delete(@Param('clientId', uuidParam('clientId')) clientId: string): Promise<void> {

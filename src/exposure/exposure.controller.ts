@@ -22,7 +22,7 @@ export class ExposureController {
   ) {}
 
   @Get('exposure')
-  @ApiOperation({ summary: "Each item's administrations, exposure rate and K, page by page, with the bank's test-overlap rate" })
+  @ApiOperation({ operationId: 'getExposureReport', summary: "Each item's administrations, exposure rate and K, page by page, with the bank's test-overlap rate" })
   @ApiErrors(UNAUTHORIZED, FORBIDDEN, NOT_FOUND, VALIDATION_FAILED)
   @ApiOkResponse({ type: BankExposureView })
   report(@Param('bankId', uuidParam('bankId')) bankId: string, @Query() query: ExposurePageQuery): Promise<BankExposureView> {
@@ -31,7 +31,7 @@ export class ExposureController {
 
   @Post('exposure-control')
   @HttpCode(202)
-  @ApiOperation({ summary: 'Compute every item\'s Sympson–Hetter K for a target rate (a job; resumes an interrupted one)' })
+  @ApiOperation({ operationId: 'startExposureControl', summary: 'Compute every item\'s Sympson–Hetter K for a target rate (a job; resumes an interrupted one)' })
   @ApiErrors(UNAUTHORIZED, FORBIDDEN, NOT_FOUND, CONFLICT, VALIDATION_FAILED)
   @ApiAcceptedResponse({ type: ExposureControlJobView })
   start(@Param('bankId', uuidParam('bankId')) bankId: string, @Body() dto: StartExposureControlDto): Promise<ExposureControlJobView> {
@@ -39,7 +39,7 @@ export class ExposureController {
   }
 
   @Get('exposure-control')
-  @ApiOperation({ summary: "The bank's latest Sympson–Hetter calibration and its progress" })
+  @ApiOperation({ operationId: 'getExposureControl', summary: "The bank's latest Sympson–Hetter calibration and its progress" })
   @ApiErrors(UNAUTHORIZED, FORBIDDEN, NOT_FOUND)
   @ApiOkResponse({ type: ExposureControlJobView })
   latest(@Param('bankId', uuidParam('bankId')) bankId: string): Promise<ExposureControlJobView> {

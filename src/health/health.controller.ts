@@ -1,8 +1,9 @@
 import { Controller, Get, ServiceUnavailableException } from '@nestjs/common';
-import { ApiTags } from '@nestjs/swagger';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { HealthCheck, HealthCheckService, type HealthCheckResult } from '@nestjs/terminus';
 import { Public } from '../common/auth/auth.decorator.js';
 import { ApiException } from '../common/errors/api-exception.js';
+import { ApiErrorResponse } from '../common/errors/error-body.dto.js';
 import { ErrorCode } from '../common/errors/error-code.js';
 import { DatabaseHealthIndicator } from './database.health.js';
 import { RedisHealthIndicator } from './redis.health.js';
@@ -19,6 +20,9 @@ export class HealthController {
 
   /** Liveness: the process answers. Touches no dependency, so a database outage never restarts pods. */
   @Get('live')
+  @ApiOperation({ operationId: 'checkLiveness' })
+  // Above @HealthCheck(), whose 503 it replaces: what a draining instance answers is the service's error shape.
+  @ApiErrorResponse(503, [ErrorCode.SERVICE_UNAVAILABLE])
   @HealthCheck()
   live(): Promise<HealthCheckResult> {
     return this.health.check([]);
@@ -26,6 +30,9 @@ export class HealthController {
 
   /** Readiness: Postgres must answer (503 otherwise); Redis is reported, and only degrades. */
   @Get('ready')
+  @ApiOperation({ operationId: 'checkReadiness' })
+  // Above @HealthCheck(), whose 503 it replaces: the failed check comes in the error shape, its report in `details`.
+  @ApiErrorResponse(503, [ErrorCode.DATABASE_UNAVAILABLE, ErrorCode.SERVICE_UNAVAILABLE])
   @HealthCheck()
   async ready(): Promise<HealthCheckResult> {
     try {

@@ -20,7 +20,7 @@ export class TestDefinitionsController {
   @Post('item-banks/:bankId/test-definitions')
   @HttpCode(201)
   @Auth({ key: ['banks:write'] })
-  @ApiOperation({ summary: 'Define how the bank is examined' })
+  @ApiOperation({ operationId: 'createTestDefinition', summary: 'Define how the bank is examined' })
   @ApiErrors(UNAUTHORIZED, FORBIDDEN, NOT_FOUND)
   @ApiCreatedResponse({ type: TestDefinitionView })
   create(
@@ -33,7 +33,7 @@ export class TestDefinitionsController {
 
   @Get('item-banks/:bankId/test-definitions')
   @Auth({ key: ['banks:read'] })
-  @ApiOperation({ summary: "The bank's test definitions, each at its current revision" })
+  @ApiOperation({ operationId: 'listTestDefinitions', summary: "The bank's test definitions, each at its current revision" })
   @ApiErrors(UNAUTHORIZED, FORBIDDEN)
   @ApiOkResponse({ type: [TestDefinitionView] })
   list(@Param('bankId', uuidParam('bankId')) bankId: string, @CurrentCaller() caller: Caller): Promise<TestDefinitionView[]> {
@@ -42,7 +42,7 @@ export class TestDefinitionsController {
 
   @Get('test-definitions/:definitionId')
   @Auth({ key: ['banks:read'] })
-  @ApiOperation({ summary: 'One test definition at its current revision' })
+  @ApiOperation({ operationId: 'getTestDefinition', summary: 'One test definition at its current revision' })
   @ApiErrors(UNAUTHORIZED, FORBIDDEN, NOT_FOUND)
   @ApiOkResponse({ type: TestDefinitionView })
   get(@Param('definitionId', uuidParam('definitionId')) definitionId: string, @CurrentCaller() caller: Caller): Promise<TestDefinitionView> {
@@ -51,7 +51,7 @@ export class TestDefinitionsController {
 
   @Patch('test-definitions/:definitionId')
   @Auth({ key: ['banks:write'] })
-  @ApiOperation({ summary: 'A new revision (exams already running keep theirs)' })
+  @ApiOperation({ operationId: 'updateTestDefinition', summary: 'A new revision (exams already running keep theirs)' })
   @ApiErrors(UNAUTHORIZED, FORBIDDEN, NOT_FOUND)
   @ApiOkResponse({ type: TestDefinitionView })
   update(

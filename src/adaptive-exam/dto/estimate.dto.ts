@@ -1,3 +1,4 @@
+import { ApiProperty } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { ArrayMaxSize, ArrayMinSize, IsArray, IsInt, Max, Min, ValidateNested } from 'class-validator';
 import { EstimationOptionsDto } from './estimation-options.dto.js';
@@ -13,6 +14,7 @@ export class EstimateDto extends EstimationOptionsDto {
   items!: ItemParametersDto[];
 
   /** One score per item: 1/0 for a 4PL item (right/wrong), 0..k for a polytomous item with k thresholds. */
+  @ApiProperty({ example: [1, 0, 1] })
   @IsArray()
   @ArrayMaxSize(10_000)
   @IsInt({ each: true })

@@ -20,6 +20,7 @@ import {
 } from 'class-validator';
 import { EstimationOptionsDto } from './estimation-options.dto.js';
 import { FINITE } from '../../item-banks/dto/item-parameters.dto.js';
+import { EXAMPLE } from '../../common/http/api-examples.js';
 
 export const LAST_PROFICIENCY = 'lastProficiency';
 
@@ -45,30 +46,36 @@ function IsStartTheta(options?: ValidationOptions): PropertyDecorator {
 }
 
 export class SelectionDto {
+  @ApiProperty({ example: 'MFI' })
   @IsOptional()
   @IsIn(['MFI'])
   rule?: 'MFI';
 
+  @ApiProperty({ example: 3 })
   @IsOptional()
   @IsInt()
   randomesque?: number;
 
   /** `{ area: proportion }`; the proportions are checked by the engine's config validation. */
+  @ApiProperty({ example: { algebra: 0.6, geometry: 0.4 } })
   @IsOptional()
   @IsObject()
   contentBalance?: Record<string, number>;
 
   /** Item-eligibility exposure control: the largest exposure rate wanted for any item, in (0, 1]. */
+  @ApiProperty({ example: 0.25 })
   @IsOptional()
   @IsNumber(FINITE)
   maxExposure?: number;
 
   /** `cut`: information at the cut score nearest θ̂ (with classification); default `theta`. */
+  @ApiProperty({ example: 'theta' })
   @IsOptional()
   @IsIn(['theta', 'cut'])
   target?: 'theta' | 'cut';
 
   /** Sympson–Hetter exposure control with the bank's K (see POST /v1/item-banks/:bankId/exposure-control). */
+  @ApiProperty({ example: false })
   @IsOptional()
   @IsBoolean()
   sympsonHetter?: boolean;
@@ -77,27 +84,32 @@ export class SelectionDto {
 /** Classification stopping: ranges and order are checked by the engine's config validation. */
 export class ClassificationDto {
   /** 1 to 10 cut scores on the θ scale, increasing. */
+  @ApiProperty({ example: [-0.5, 0.8] })
   @IsArray()
   @ArrayMaxSize(10)
   @IsNumber(FINITE, { each: true })
   cutScores!: number[];
 
   /** Default 0.95. */
+  @ApiProperty({ example: 0.95 })
   @IsOptional()
   @IsNumber(FINITE)
   confidence?: number;
 
   /** `CI` (default): the confidence interval around θ̂ excludes every cut; `SPRT`: the likelihood-ratio test decides. */
+  @ApiProperty({ example: 'CI' })
   @IsOptional()
   @IsIn(['CI', 'SPRT'])
   method?: 'CI' | 'SPRT';
 
   /** SPRT's indifference region half-width δ around each cut, default 0.2. */
+  @ApiProperty({ example: 0.2 })
   @IsOptional()
   @IsNumber(FINITE)
   indifference?: number;
 
   /** One label per band (cutScores.length + 1), lowest first. */
+  @ApiProperty({ example: ['Fail', 'Pass', 'Distinction'] })
   @IsOptional()
   @IsArray()
   @ArrayMaxSize(11)
@@ -107,9 +119,11 @@ export class ClassificationDto {
 
 /** Unscored pretest items in the exam: how many, and optionally at which positions (1-based). */
 export class PretestDto {
+  @ApiProperty({ example: 2 })
   @IsInt()
   count!: number;
 
+  @ApiProperty({ example: [3, 7] })
   @IsOptional()
   @IsArray()
   @ArrayMaxSize(20)
@@ -119,6 +133,7 @@ export class PretestDto {
 
 /** Shapes and types only; ranges and cross-field rules come from the engine's `validateExamConfig`. */
 export class ExamConfigDto extends EstimationOptionsDto {
+  @ApiProperty({ oneOf: [{ type: 'number' }, { type: 'string', enum: [LAST_PROFICIENCY] }], example: 0 })
   @IsOptional()
   @IsStartTheta()
   startTheta?: number | typeof LAST_PROFICIENCY;
@@ -129,21 +144,25 @@ export class ExamConfigDto extends EstimationOptionsDto {
   @Type(() => SelectionDto)
   selection?: SelectionDto;
 
+  @ApiProperty({ example: 5 })
   @IsOptional()
   @IsInt()
   minItems?: number;
 
   /** Capped so an exam's history stays small in Redis and in replay. */
+  @ApiProperty({ example: 20 })
   @IsOptional()
   @IsInt()
   @Max(1_000)
   maxItems?: number;
 
+  @ApiProperty({ example: 0.3 })
   @IsOptional()
   @IsNumber(FINITE)
   seThreshold?: number;
 
   /** Default `progress`. */
+  @ApiProperty({ example: 'progress' })
   @IsOptional()
   @IsIn(FEEDBACK_MODES)
   feedback?: FeedbackMode;
@@ -161,6 +180,7 @@ export class ExamConfigDto extends EstimationOptionsDto {
   pretest?: PretestDto;
 
   /** Leave out the items this candidate answered in earlier exams on the bank. Default false. */
+  @ApiProperty({ example: false })
   @IsOptional()
   @IsBoolean()
   excludeSeenItems?: boolean;
@@ -172,19 +192,23 @@ export class ExamConfigDto extends EstimationOptionsDto {
  * exams:custom; such an exam never writes the candidate's proficiency).
  */
 export class StartExamDto {
+  @ApiProperty({ example: EXAMPLE.launchToken })
   @IsOptional()
   @IsString()
   @Length(43, 128)
   launchToken?: string;
 
+  @ApiProperty({ example: EXAMPLE.testDefinitionId })
   @IsOptional()
   @IsUUID()
   testDefinitionId?: string;
 
+  @ApiProperty({ example: EXAMPLE.bankId })
   @IsOptional()
   @IsUUID()
   bankId?: string;
 
+  @ApiProperty({ example: EXAMPLE.candidateId })
   @IsOptional()
   @IsString()
   @Length(1, 200)
@@ -199,14 +223,17 @@ export class StartExamDto {
 
 /** POST /v1/launches. */
 export class CreateLaunchDto {
+  @ApiProperty({ example: EXAMPLE.testDefinitionId })
   @IsUUID()
   testDefinitionId!: string;
 
+  @ApiProperty({ example: EXAMPLE.candidateId })
   @IsString()
   @Length(1, 200)
   candidateId!: string;
 
   /** How long the launch token can be redeemed; at most 900, default 300. */
+  @ApiProperty({ example: 300 })
   @IsOptional()
   @IsInt()
   @Min(1)
@@ -219,9 +246,9 @@ export class CreateLaunchDto {
  * this class only describes the body in the OpenAPI document.
  */
 export class SubmitAnswerDto {
-  @ApiProperty({ format: 'uuid', description: 'The id of the item being shown' })
+  @ApiProperty({ format: 'uuid', description: 'The id of the item being shown', example: EXAMPLE.itemId })
   itemId!: string;
 
-  @ApiProperty({ minLength: 1, maxLength: 50, description: "One of the item's option keys" })
+  @ApiProperty({ minLength: 1, maxLength: 50, description: "One of the item's option keys", example: 'B' })
   answer!: string;
 }

@@ -1,11 +1,12 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { DocumentBuilder, type OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 
 /**
  * The OpenAPI 3 document, generated from the controllers and DTOs (the @nestjs/swagger compiler plugin reads
- * their types and class-validator rules at build time): Swagger UI at /docs, JSON at /docs-json.
+ * their types and class-validator rules at build time). The one source of both /docs-json and the committed
+ * openapi.json (scripts/export-openapi.ts).
  */
-export function setupOpenApi(app: NestFastifyApplication): void {
+export function createOpenApiDocument(app: NestFastifyApplication): OpenAPIObject {
   const config = new DocumentBuilder()
     .setTitle('Adaptive testing backend')
     .setDescription(
@@ -29,6 +30,24 @@ export function setupOpenApi(app: NestFastifyApplication): void {
       'exam-token',
     )
     .build();
-  const document = SwaggerModule.createDocument(app, config);
-  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json', yamlDocumentUrl: 'docs-yaml' });
+  return SwaggerModule.createDocument(app, config);
+}
+
+/** Swagger UI at /docs, JSON at /docs-json, YAML at /docs-yaml. */
+export function setupOpenApi(app: NestFastifyApplication): void {
+  SwaggerModule.setup('docs', app, createOpenApiDocument(app), { jsonDocumentUrl: 'docs-json', yamlDocumentUrl: 'docs-yaml' });
+}
+
+/** Object keys in code-unit order, at every level (values after toJSON, so dates stay strings). */
+function sortedKeys(_key: string, value: unknown): unknown {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return value;
+  return Object.fromEntries(Object.entries(value).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+}
+
+/**
+ * openapi.json as committed: keys sorted at every level (the document's own order follows module and decorator
+ * order, which says nothing about the contract), 2-space indent, trailing newline, so diffs show contract changes.
+ */
+export function serializeOpenApiDocument(document: unknown): string {
+  return `${JSON.stringify(document, sortedKeys, 2)}\n`;
 }

@@ -1,9 +1,12 @@
+import { ApiProperty } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsObject, IsOptional, IsString, Length, ValidateNested } from 'class-validator';
 import { ExamConfigDto } from '../../adaptive-exam/dto/exam.dto.js';
+import { EXAMPLE } from '../../common/http/api-examples.js';
 
 /** POST /v1/item-banks/:bankId/test-definitions. */
 export class CreateTestDefinitionDto {
+  @ApiProperty({ example: 'Algebra placement' })
   @IsString()
   @Length(1, 200)
   name!: string;
@@ -17,6 +20,7 @@ export class CreateTestDefinitionDto {
 
 /** PATCH /v1/test-definitions/:definitionId: a new revision; exams already running keep theirs. */
 export class UpdateTestDefinitionDto {
+  @ApiProperty({ example: 'Algebra placement (short)' })
   @IsOptional()
   @IsString()
   @Length(1, 200)
@@ -30,12 +34,18 @@ export class UpdateTestDefinitionDto {
 }
 
 export class TestDefinitionView {
+  @ApiProperty({ example: EXAMPLE.testDefinitionId })
   id!: string;
+  @ApiProperty({ example: EXAMPLE.bankId })
   bankId!: string;
+  @ApiProperty({ example: 'Algebra placement' })
   name!: string;
   /** 1 on creation, one more on every PATCH. */
+  @ApiProperty({ example: 3 })
   revision!: number;
   config!: ExamConfigDto;
+  @ApiProperty({ example: EXAMPLE.createdAt })
   createdAt!: Date;
+  @ApiProperty({ example: EXAMPLE.updatedAt })
   updatedAt!: Date;
 }
