@@ -2,7 +2,7 @@ import { Global, Inject, Injectable, Logger, Module, type OnApplicationShutdown,
 import { Cluster, Redis } from 'ioredis';
 import { AppConfig } from '../config/app-config.service.js';
 import { REDIS_CLIENT, type RedisClient } from './redis.constants.js';
-import { clusterOptions, parseHostList, redisOptions, type RedisSettings } from './redis-options.js';
+import { clusterOptions, parseHostList, redisOptions, sentinelOptions, type RedisSettings } from './redis-options.js';
 
 function createRedisClient(config: AppConfig): RedisClient {
   const settings: RedisSettings = {
@@ -16,18 +16,20 @@ function createRedisClient(config: AppConfig): RedisClient {
   if (settings.clusterNodes) {
     return new Cluster(parseHostList(settings.clusterNodes), clusterOptions(settings));
   }
-  const options = redisOptions(settings);
-  if (settings.sentinels) {
-    const { host: _host, port: _port, ...rest } = options;
-    return new Redis({ ...rest, sentinels: parseHostList(settings.sentinels), name: settings.sentinelMaster });
-  }
-  return new Redis(options);
+  if (settings.sentinels) return new Redis(sentinelOptions({ ...settings, sentinels: settings.sentinels }));
+  return new Redis(redisOptions(settings));
 }
+
+/** Longest start-up waits for Redis before serving without it (the connection then completes in the background). */
+const START_UP_WAIT_MS = 2_000;
+/** Pause before starting over after ioredis gave up on the connection. */
+const RESTART_AFTER_END_MS = 1_000;
 
 /** Owns the client's lifetime: connects without blocking start-up, quits after the HTTP server drained. */
 @Injectable()
 class RedisLifecycle implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger('Redis');
+  private shuttingDown = false;
 
   constructor(@Inject(REDIS_CLIENT) private readonly redis: RedisClient) {}
 
@@ -42,13 +44,32 @@ class RedisLifecycle implements OnModuleInit, OnApplicationShutdown {
       lastError = '';
       this.logger.log('Redis ready');
     });
-    // The service runs without Redis (Postgres fallback), so a dead Redis must not stop start-up.
-    await this.redis.connect().catch((error: Error) => {
-      this.logger.warn(`Redis unavailable at start-up, continuing without it: ${error.message}`);
+    // ioredis stops for good when a Sentinel announces a failover while it is asking for the master (its failover
+    // detector closes the lookup under it). Nothing else ends the client before shutdown: start over.
+    this.redis.on('end', () => {
+      if (this.shuttingDown) return;
+      this.logger.warn('Redis client gave up, connecting again');
+      setTimeout(() => void this.redis.connect().catch(() => undefined), RESTART_AFTER_END_MS).unref();
     });
+    // The service runs without Redis (Postgres fallback), so a dead Redis must not stop start-up. Through Sentinels
+    // connect() settles only once one of them answers, hence the bounded wait rather than awaiting it.
+    const settled = this.redis.connect().then(
+      () => true,
+      (error: Error) => {
+        this.logger.warn(`Redis unavailable at start-up, continuing without it: ${error.message}`);
+        return true;
+      },
+    );
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), START_UP_WAIT_MS)));
+    if (!(await Promise.race([settled, timedOut]))) {
+      this.logger.warn(`Redis not connected ${START_UP_WAIT_MS} ms into start-up, continuing without it meanwhile`);
+    }
+    clearTimeout(timer);
   }
 
   async onApplicationShutdown(): Promise<void> {
+    this.shuttingDown = true;
     try {
       await this.redis.quit();
     } catch {
