@@ -1,5 +1,7 @@
+import { randomBytes } from 'node:crypto';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import request from 'supertest';
+import { INFORMATION_REQUESTS_PER_MINUTE } from '../src/item-banks/dto/bank-information.dto.js';
 import { createBankSnapshot, itemInformation } from '../src/irt/index.js';
 import { createClient } from './support/client-fixtures.js';
 import { ADMIN, appServer, createBank } from './support/exam-fixtures.js';
@@ -136,6 +138,9 @@ describe('Item bank list and information (e2e)', () => {
         [{ to: 11 }, 'to'],
         [{ from: 1, to: 1 }, 'to'],
         [{ to: -5 }, 'to'],
+        // `from` alone, past the default `to` (4): no descending or one-point grid.
+        [{ from: 5 }, 'from'],
+        [{ from: 4 }, 'from'],
         [{ points: 1 }, 'points'],
         [{ points: 402 }, 'points'],
         [{ points: 2.5 }, 'points'],
@@ -152,6 +157,29 @@ describe('Item bank list and information (e2e)', () => {
         expect({ query, details: res.body.details }).toEqual({ query, details: expect.arrayContaining([expect.objectContaining({ field })]) });
       }
       await request(server).get(`/v1/item-banks/${bankId}/information`).query({ from: -10, to: 10, points: 401 }).set(ADMIN).expect(200);
+    });
+
+    it('should limit information requests per caller apart from its other requests, and serve repeats from one computation', async () => {
+      const limited = await startApp({
+        REDIS_KEY_PREFIX: `cat_test_info_${randomBytes(4).toString('hex')}:`,
+        RATE_LIMIT_IP_PER_MINUTE: '100000',
+        RATE_LIMIT_CLIENT_PER_MINUTE: '100000',
+      });
+      try {
+        const limitedServer = appServer(limited);
+        const { bankId } = await createBank(limitedServer, 30, 9);
+        const replies = [];
+        for (let i = 0; i < INFORMATION_REQUESTS_PER_MINUTE; i++) {
+          replies.push((await request(limitedServer).get(`/v1/item-banks/${bankId}/information`).query({ points: 101 }).set(ADMIN).expect(200)).body);
+        }
+        // Repeats are the same curve (cached by bank version and grid).
+        expect(new Set(replies.map((reply) => JSON.stringify(reply.points))).size).toBe(1);
+        const refused = await request(limitedServer).get(`/v1/item-banks/${bankId}/information`).set(ADMIN).expect(429);
+        expect(refused.body).toMatchObject({ code: 'TOO_MANY_REQUESTS' });
+        await request(limitedServer).get('/v1/item-banks').set(ADMIN).expect(200);
+      } finally {
+        await limited.close();
+      }
     });
 
     it('should need a key with banks:read that may use the bank; unknown banks are 404, bad ids 400', async () => {

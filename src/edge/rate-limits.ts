@@ -85,6 +85,20 @@ export function perAddressRouteLimit(name: string, perMinute: number) {
   return { rateLimit: { max: perMinute, keyGenerator: (request: FastifyRequest) => `ip:${name}:${addressKey(request.ip)}` } };
 }
 
+/**
+ * A route's own limit per caller (client key, or address without one), counted apart from the caller's general
+ * limit: for routes whose every call costs real work, like a bank's information curve. Off when the general limits are.
+ */
+export function perCallerRouteLimit(name: string, perMinute: number) {
+  const keyGenerator = (request: FastifyRequest) => {
+    const header = request.headers['x-api-key'];
+    const parsed = typeof header === 'string' ? parseClientKey(header) : null;
+    // The root key is not a client key: it counts by address, like a caller without one.
+    return parsed ? `${name}:client:${parsed.prefix}` : `${name}:ip:${addressKey(request.ip)}`;
+  };
+  return { rateLimit: { max: perMinute, keyGenerator } };
+}
+
 /** Route patterns counted in process (see RateCounter). */
 const IN_PROCESS_ROUTES = new Set(['/v1/exams/:examId/answers']);
 /** Never limited: health probes and the metrics scrape. */
@@ -134,7 +148,8 @@ const tooMany = (retryAfterSeconds: number) =>
 export async function configureRateLimits(app: NestFastifyApplication, environment: Environment, counter: RateCounter): Promise<void> {
   const rootKey = environment.ADMIN_API_KEY;
   const limits = { client: environment.RATE_LIMIT_CLIENT_PER_MINUTE, ip: environment.RATE_LIMIT_IP_PER_MINUTE };
-  const limitOf = (key: string) => (key.startsWith('client:') ? limits.client : limits.ip);
+  // A route's own key (`name:client:…`, `name:ip:…`) is off with the general limit of its kind.
+  const limitOf = (key: string) => (/^([\w-]+:)?client:/.test(key) ? limits.client : limits.ip);
   registerAuthFailureLimit(app, environment.RATE_LIMIT_AUTH_FAILURES_PER_MINUTE, counter);
   if (limits.client === 0 && limits.ip === 0) return;
   await app.register(fastifyRateLimit, {

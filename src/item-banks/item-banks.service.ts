@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import type { Item } from '@prisma/client';
 import type { ItemModel } from '../irt/index.js';
 import { assertBankAllowed, type Caller, clientOf } from '../common/auth/auth.types.js';
+import { BoundedCache } from '../common/bounded-cache.js';
 import { ApiException } from '../common/errors/api-exception.js';
 import { ErrorCode } from '../common/errors/error-code.js';
 import { validationFailed } from '../common/http/validation.js';
@@ -9,7 +10,7 @@ import { isUniqueViolation } from '../prisma/database-errors.js';
 import { itemCounts, testInformation, thetaGrid } from './bank-information.js';
 import { BankSnapshots } from './bank-snapshots.js';
 import { DEFAULT_INFORMATION_RANGE, type InformationQuery } from './dto/bank-information.dto.js';
-import type { BankInformationView } from './dto/bank-information.views.js';
+import type { BankInformationView, InformationPointView } from './dto/bank-information.views.js';
 import type { CreateBankDto, ListItemsQuery, OptionDto, ReportingScaleDto, UpdateBankDto, UpdateItemDto } from './dto/item-bank.dto.js';
 import type { BankPageView, BankView, CreatedBankView, ImportResultView, ItemPageView, ItemVersionView, ItemView } from './dto/item-bank.views.js';
 import type { ListBanksQuery } from './dto/list-banks.dto.js';
@@ -28,8 +29,14 @@ function toItemView(item: Item): ItemView {
 
 const bankNotFound = () => new ApiException(ErrorCode.NOT_FOUND, 'Item bank not found');
 
+/** Information curves kept (at most 401 points each): the bank page asks for the same few again and again. */
+const CACHED_CURVES = 128;
+
 @Injectable()
 export class ItemBanksService {
+  /** By bank, version and grid; the promise itself, so identical requests in flight share one computation. */
+  private readonly curves = new BoundedCache<string, Promise<InformationPointView[]>>({ maxEntries: CACHED_CURVES });
+
   constructor(
     private readonly repository: ItemBanksRepository,
     private readonly snapshots: BankSnapshots,
@@ -77,8 +84,17 @@ export class ItemBanksService {
     const bank = await this.snapshots.get(bankId);
     if (!bank) throw bankNotFound();
     const { from = DEFAULT_INFORMATION_RANGE.from, to = DEFAULT_INFORMATION_RANGE.to, points = DEFAULT_INFORMATION_RANGE.points } = query;
+    // The query's own check sees `to` only when it is given: `from` alone may still pass the default `to`.
+    if (!(to > from)) throw validationFailed([{ field: 'from', message: `from must be less than to (${to})` }]);
     const counts = itemCounts(bank.engine, (item) => bank.content[item] !== null);
-    return { bankId, version: bank.version, ...counts, points: await testInformation(bank.engine, thetaGrid(from, to, points)) };
+    const key = `${bankId}:${bank.version}:${from}:${to}:${points}`;
+    let curve = this.curves.get(key);
+    if (!curve) {
+      curve = testInformation(bank.engine, thetaGrid(from, to, points));
+      this.curves.set(key, curve);
+      curve.catch(() => this.curves.delete(key));
+    }
+    return { bankId, version: bank.version, ...counts, points: await curve };
   }
 
   /**

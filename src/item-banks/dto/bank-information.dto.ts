@@ -27,6 +27,9 @@ function IsAboveFrom(): PropertyDecorator {
   });
 }
 
+/** Information requests one key (or one address, without a client key) may make per minute; identical ones are cached. */
+export const INFORMATION_REQUESTS_PER_MINUTE = 60;
+
 /** GET /v1/item-banks/:bankId/information: the θ grid, `points` equally spaced values from `from` to `to`. */
 export class InformationQuery {
   @ApiPropertyOptional({ type: Number, minimum: -INFORMATION_THETA_LIMIT, maximum: INFORMATION_THETA_LIMIT, default: DEFAULT_INFORMATION_RANGE.from, example: -3 })
