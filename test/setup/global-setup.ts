@@ -43,7 +43,8 @@ export default async function globalSetup(): Promise<void> {
   // Migrated with the Prisma CLI, exactly as a user or CI would.
   execFileSync('npx', ['--no-install', 'prisma', 'migrate', 'deploy'], {
     cwd: fileURLToPath(new URL('../..', import.meta.url)),
-    env: process.env,
+    // A MIGRATION_DATABASE_URL from the shell or .env would take precedence: the test database, always.
+    env: { ...process.env, MIGRATION_DATABASE_URL: url.toString() },
     stdio: ['ignore', 'ignore', 'inherit'],
     timeout: 120_000,
   });

@@ -57,7 +57,8 @@ export function prismaCli(args: string[], database: string): CliResult {
   assertTestDatabase(database);
   const result = spawnSync('npx', ['--no-install', 'prisma', ...args], {
     cwd: PROJECT_ROOT,
-    env: { ...process.env, DATABASE_URL: databaseUrl(database) },
+    // MIGRATION_DATABASE_URL (shell or .env) would take precedence over DATABASE_URL: both name the test database.
+    env: { ...process.env, DATABASE_URL: databaseUrl(database), MIGRATION_DATABASE_URL: databaseUrl(database) },
     encoding: 'utf8',
     timeout: 120_000,
   });
