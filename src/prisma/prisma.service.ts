@@ -2,6 +2,7 @@ import { Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } fro
 import { PrismaPg } from '@prisma/adapter-pg';
 import { PrismaClient } from '@prisma/client';
 import pg from 'pg';
+import { outsideRequest } from '../common/logging/pino-logger.js';
 import { AppConfig } from '../config/app-config.service.js';
 import { poolConfigFromUrl, schemaFromUrl } from './pg-driver.js';
 
@@ -16,6 +17,8 @@ export class PrismaService extends PrismaClient implements OnModuleInit, OnAppli
   private readonly pool: pg.Pool;
   /** Off behind a transaction-mode PgBouncer before 1.21 (DATABASE_PREPARED_STATEMENTS). */
   private readonly namedStatements: boolean;
+  /** Not sent at connect (DATABASE_STATEMENT_TIMEOUT_MS=0): the role is expected to set it. */
+  private readonly statementTimeoutFromRole: boolean;
 
   constructor(config: AppConfig) {
     const url = config.get('DATABASE_URL');
@@ -30,8 +33,9 @@ export class PrismaService extends PrismaClient implements OnModuleInit, OnAppli
     super({ adapter: new PrismaPg(pool, schema ? { schema } : undefined) });
     this.pool = pool;
     this.namedStatements = config.get('DATABASE_PREPARED_STATEMENTS');
+    this.statementTimeoutFromRole = config.get('DATABASE_STATEMENT_TIMEOUT_MS') === 0;
     // An idle client losing its connection (database restart) must not crash the process.
-    pool.on('error', (error) => this.logger.warn(`Idle Postgres connection lost: ${error.message}`));
+    pool.on('error', (error) => outsideRequest(() => this.logger.warn(`Idle Postgres connection lost: ${error.message}`)));
   }
 
   async onModuleInit(): Promise<void> {
@@ -39,6 +43,12 @@ export class PrismaService extends PrismaClient implements OnModuleInit, OnAppli
     // With a driver adapter $connect does not touch the database: a round trip proves it is there.
     await this.$queryRaw`SELECT 1`;
     this.logger.log('Connected to Postgres');
+    if (this.statementTimeoutFromRole) {
+      const [{ statement_timeout: timeout }] = await this.$queryRaw<{ statement_timeout: string }[]>`SHOW statement_timeout`;
+      if (timeout === '0') {
+        this.logger.warn("No statement_timeout: DATABASE_STATEMENT_TIMEOUT_MS is 0 and the role sets none (ALTER ROLE … SET statement_timeout = '15s')");
+      }
+    }
   }
 
   /**

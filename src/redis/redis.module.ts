@@ -1,5 +1,6 @@
 import { Global, Inject, Injectable, Logger, Module, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { Cluster, Redis } from 'ioredis';
+import { outsideRequest } from '../common/logging/pino-logger.js';
 import { AppConfig } from '../config/app-config.service.js';
 import { REDIS_CLIENT, type RedisClient } from './redis.constants.js';
 import { clusterOptions, parseHostList, redisOptions, sentinelOptions, type RedisSettings } from './redis-options.js';
@@ -30,6 +31,7 @@ const RESTART_AFTER_END_MS = 1_000;
 class RedisLifecycle implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger('Redis');
   private shuttingDown = false;
+  private restart?: NodeJS.Timeout;
 
   constructor(@Inject(REDIS_CLIENT) private readonly redis: RedisClient) {}
 
@@ -37,19 +39,22 @@ class RedisLifecycle implements OnModuleInit, OnApplicationShutdown {
     let lastError = '';
     this.redis.on('error', (error: Error) => {
       // ioredis emits the same error on every reconnect attempt: log changes, not repeats.
-      if (error.message !== lastError) this.logger.warn(`Redis error: ${error.message}`);
+      if (error.message !== lastError) outsideRequest(() => this.logger.warn(`Redis error: ${error.message}`));
       lastError = error.message;
     });
     this.redis.on('ready', () => {
       lastError = '';
-      this.logger.log('Redis ready');
+      outsideRequest(() => this.logger.log('Redis ready'));
     });
     // ioredis stops for good when a Sentinel announces a failover while it is asking for the master (its failover
     // detector closes the lookup under it). Nothing else ends the client before shutdown: start over.
     this.redis.on('end', () => {
-      if (this.shuttingDown) return;
-      this.logger.warn('Redis client gave up, connecting again');
-      setTimeout(() => void this.redis.connect().catch(() => undefined), RESTART_AFTER_END_MS).unref();
+      if (this.shuttingDown || this.restart) return;
+      outsideRequest(() => this.logger.warn('Redis client gave up, connecting again'));
+      this.restart = setTimeout(() => {
+        this.restart = undefined;
+        if (!this.shuttingDown) void this.redis.connect().catch(() => undefined);
+      }, RESTART_AFTER_END_MS).unref();
     });
     // The service runs without Redis (Postgres fallback), so a dead Redis must not stop start-up. Through Sentinels
     // connect() settles only once one of them answers, hence the bounded wait rather than awaiting it.
@@ -70,6 +75,7 @@ class RedisLifecycle implements OnModuleInit, OnApplicationShutdown {
 
   async onApplicationShutdown(): Promise<void> {
     this.shuttingDown = true;
+    clearTimeout(this.restart);
     try {
       await this.redis.quit();
     } catch {

@@ -32,6 +32,14 @@ export function createRootLogger(level: LogLevel, destination?: pino.Destination
  */
 const requestLogger = new AsyncLocalStorage<FastifyBaseLogger>();
 
+/**
+ * Runs `log` as no request's: for handlers of connection events (a socket opened while serving a request keeps that
+ * request's context, and its later errors have nothing to do with it).
+ */
+export function outsideRequest(log: () => void): void {
+  requestLogger.exit(log);
+}
+
 /** From `onRequest` on, everything a request's handling logs goes through its child logger (with `reqId`). */
 export function bindRequestLoggers(fastify: FastifyInstance): void {
   fastify.addHook('onRequest', (request, _reply, done) => requestLogger.run(request.log, done));
@@ -48,8 +56,10 @@ export class PinoNestLogger implements LoggerService {
   }
 
   error(message: unknown, ...rest: unknown[]): void {
-    // Nest's signature is (message, stack?, context?): a second string argument before the context is a stack.
-    const stack = rest.length >= 2 && typeof rest[0] === 'string' ? (rest.shift() as string) : undefined;
+    // Nest's signature is (message, stack?, context?): a string before the context, or a lone one that reads like a
+    // stack trace, is a stack.
+    const looksLikeStack = (value: unknown) => typeof value === 'string' && /\n\s+at /.test(value);
+    const stack = (rest.length >= 2 && typeof rest[0] === 'string') || (rest.length === 1 && looksLikeStack(rest[0])) ? (rest.shift() as string) : undefined;
     this.write('error', message, rest, stack);
   }
 
