@@ -98,17 +98,19 @@ export class SessionExpiryService implements OnApplicationBootstrap, OnApplicati
 
   private async run(): Promise<number> {
     let expired = 0;
+    let swept = false;
     for (;;) {
       const ids = await this.sessions.expireIdleBatch(BATCH_SIZE, SWEEP_LOCK_KEY);
       if (ids === null) break; // another instance holds the sweep lock
+      swept = true;
       if (ids.length > 0) await this.hotState.drop(ids);
       expired += ids.length;
       if (ids.length < BATCH_SIZE) break;
     }
     if (expired > 0) this.logger.log(`Expired ${expired} idle exam session(s)`);
     this.metrics.examsExpiredBy(expired);
-    // Also when another instance held the lock: the fleet's sweep is running, and this instance reached Postgres.
-    this.metrics.sweepSucceeded();
+    // Only when this instance swept: the alert reads the fleet's latest success (max), so the lock holder reports it.
+    if (swept) this.metrics.sweepSucceeded();
     return expired;
   }
 }
