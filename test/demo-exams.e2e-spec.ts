@@ -16,7 +16,7 @@ describe('Demo exams and pages (e2e)', () => {
     off = await startApp({ DEMO_TEST_DEFINITION_ID: undefined });
     ({ bankId } = await createBank(appServer(off), 20, 5));
     definitionId = await createDefinition(appServer(off), bankId, { maxItems: 5, feedback: 'theta' }, 'demo');
-    on = await startApp({ DEMO_TEST_DEFINITION_ID: definitionId });
+    on = await startApp({ DEMO_TEST_DEFINITION_ID: definitionId, RETENTION_DAYS: '7' });
   });
   afterAll(async () => {
     await Promise.all([off?.close(), on?.close()]);
@@ -48,8 +48,11 @@ describe('Demo exams and pages (e2e)', () => {
       expect(candidates.size).toBe(2);
     });
 
-    it('should refuse a DEMO_TEST_DEFINITION_ID that is not a UUID at start-up', () => {
-      expect(() => validateEnvironment({ ...process.env, DEMO_TEST_DEFINITION_ID: 'my-bank' })).toThrow(/DEMO_TEST_DEFINITION_ID/);
+    it('should refuse a DEMO_TEST_DEFINITION_ID that is not a UUID, or without RETENTION_DAYS, at start-up', () => {
+      expect(() => validateEnvironment({ ...process.env, DEMO_TEST_DEFINITION_ID: 'my-bank', RETENTION_DAYS: '7' })).toThrow(/DEMO_TEST_DEFINITION_ID/);
+      // Exams anyone can start are purged some day: demo mode needs a retention period.
+      expect(() => validateEnvironment({ ...process.env, DEMO_TEST_DEFINITION_ID: definitionId, RETENTION_DAYS: '0' })).toThrow(/needs RETENTION_DAYS/);
+      expect(() => validateEnvironment({ ...process.env, DEMO_TEST_DEFINITION_ID: definitionId, RETENTION_DAYS: '7' })).not.toThrow();
     });
   });
 
@@ -95,6 +98,7 @@ describe('Demo exams and pages (e2e)', () => {
       const limited = await startApp({
         REDIS_KEY_PREFIX: `cat_test_demo_${randomBytes(4).toString('hex')}:`,
         DEMO_TEST_DEFINITION_ID: definitionId,
+        RETENTION_DAYS: '7',
         RATE_LIMIT_IP_PER_MINUTE: '1000',
       });
       try {

@@ -61,7 +61,7 @@ describe('Demo pages in headless Chromium (e2e)', () => {
     } finally {
       await setup.close();
     }
-    app = await startApp({ DEMO_TEST_DEFINITION_ID: definitionId });
+    app = await startApp({ DEMO_TEST_DEFINITION_ID: definitionId, RETENTION_DAYS: '7' });
     await app.listen(0, '127.0.0.1');
     baseUrl = await app.getUrl();
     browser = await launchChromium();

@@ -12,8 +12,10 @@ import {
   Max,
   Min,
   MinLength,
+  ValidateBy,
   ValidateIf,
   validateSync,
+  type ValidationArguments,
   type ValidationError,
 } from 'class-validator';
 
@@ -196,10 +198,15 @@ export class Environment {
   /**
    * The test definition /demo may start exams of without a launch token, each for a new `demo-…` candidate of the
    * root client: anyone who can reach the service can take it, so only that definition's bank and config are
-   * exposed. Unset (the default): demo exams are off, and /demo takes launch tokens only.
+   * exposed. Unset (the default): demo exams are off, and /demo takes launch tokens only. Needs RETENTION_DAYS: exams
+   * anyone can start must not be kept forever.
    */
   @IsOptional()
   @IsUUID(undefined, { message: 'DEMO_TEST_DEFINITION_ID must be the id (a UUID) of a test definition' })
+  @ValidateBy({
+    name: 'demoNeedsRetention',
+    validator: { validate: (_value: unknown, args?: ValidationArguments) => ((args?.object as Environment | undefined)?.RETENTION_DAYS ?? 0) > 0 },
+  }, { message: 'DEMO_TEST_DEFINITION_ID needs RETENTION_DAYS set (1 or more): exams anyone can start must not be kept forever' })
   DEMO_TEST_DEFINITION_ID?: string;
 }
 
