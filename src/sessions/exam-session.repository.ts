@@ -7,19 +7,28 @@ import { sessionStatements } from './session-statements.js';
 
 export type * from './exam-session.types.js';
 
+type Statements = ReturnType<typeof sessionStatements>;
+type NamedStatement = readonly [name: string, text: string];
+
 /**
  * Postgres side of the exam sessions: the system of record. Every write is a single statement; the frequent ones
  * are named prepared statements on the pool (parsed once per connection, no ORM pipeline).
  */
 @Injectable()
 export class ExamSessionRepository {
-  private readonly sql: ReturnType<typeof sessionStatements>;
+  private readonly sql: Statements;
+  /** The answer write's variants: the exam's last answer or not, with the advisory lock (Redis down) or not. */
+  private readonly answerWrites: Record<'next' | 'final', Record<'locked' | 'unlocked', NamedStatement>>;
 
   constructor(
     private readonly prisma: PrismaService,
     config: AppConfig,
   ) {
-    this.sql = sessionStatements(config.get('SESSION_TTL_SECONDS'));
+    const sql = (this.sql = sessionStatements(config.get('SESSION_TTL_SECONDS')));
+    this.answerWrites = {
+      next: { unlocked: ['session-record-answer', sql.recordAnswer], locked: ['session-record-answer-locked', sql.recordAnswerLocked] },
+      final: { unlocked: ['session-record-final-answer', sql.recordFinalAnswer], locked: ['session-record-final-answer-locked', sql.recordFinalAnswerLocked] },
+    };
   }
 
   async findMeta(examId: string): Promise<ExamMeta | null> {
@@ -54,7 +63,7 @@ export class ExamSessionRepository {
   async recordAnswer(write: AnswerWrite): Promise<boolean> {
     const { examId, theta, se, nextItem, stopReason, expectedVersion, itemId, answer, correct, itemVersion, score, pretest } = write;
     const values = [examId, theta, se, nextItem, stopReason, expectedVersion, itemId, answer, correct, itemVersion, score, pretest];
-    const [name, text] = write.advisoryLock ? ['session-record-answer-locked', this.sql.recordAnswerLocked] : ['session-record-answer', this.sql.recordAnswer];
+    const [name, text] = this.answerWrites[stopReason === null ? 'next' : 'final'][write.advisoryLock ? 'locked' : 'unlocked'];
     try {
       return (await this.prisma.preparedStatement(name, text, values)).rowCount === 1;
     } catch (error) {

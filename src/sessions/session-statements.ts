@@ -26,23 +26,25 @@ export function sessionStatements(ttlSeconds: number) {
   const returnedForProficiency = 'id, client_id, candidate_id, bank_id, test_definition_id, theta, se';
   /**
    * The answer write, one statement (one round trip, one implicit transaction): the session advances under the
-   * optimistic version check, and the response row and (on the last answer) the proficiency are written only if it
-   * did. It returns no rows: one response inserted means committed. $1 examId, $2 theta, $3 se, $4 nextItem,
-   * $5 stopReason, $6 expectedVersion, $7 itemId, $8 answer, $9 correct (full credit), $10 the item version it was scored with,
-   * $11 the score it earned, $12 whether the item was an unscored pretest item.
+   * optimistic version check, and the response row is written only if it did. It returns no rows: one response
+   * inserted means committed. The exam's last answer (`final`) also completes the session and upserts the
+   * proficiency; the others leave every indexed column alone (a HOT update) and plan no upsert.
+   * $1 examId, $2 theta, $3 se, $4 nextItem, $5 stopReason (null unless final), $6 expectedVersion, $7 itemId,
+   * $8 answer, $9 correct (full credit), $10 the item version it was scored with, $11 the score it earned, $12 whether
+   * the item was an unscored pretest item.
    */
-  const recordAnswer = (locked: boolean) => `
+  const recordAnswer = (final: boolean, locked: boolean) => `
       WITH upd AS (
         UPDATE exam_session
            SET theta = $2::float8, se = $3::float8, answered = answered + 1, current_item = $4::int,
-               version = version + 1, last_activity_at = now(),
-               status = CASE WHEN $5::varchar IS NULL THEN 'ACTIVE' ELSE 'COMPLETED' END::"ExamStatus",
-               stop_reason = $5::varchar, completed_at = CASE WHEN $5::varchar IS NULL THEN NULL ELSE now() END,
-               ended_at = CASE WHEN $5::varchar IS NULL THEN NULL ELSE now() END
+               version = version + 1, last_activity_at = now()${
+                 final ? `, status = 'COMPLETED', stop_reason = $5::varchar, completed_at = now(), ended_at = now()` : ''
+               }
          WHERE id = $1::uuid AND version = $6::int AND ${live} ${advisoryLock(locked)}
-        RETURNING version, ${returnedForProficiency}
-      ),
-      ${upsertProficiency('$5::varchar IS NOT NULL')}
+               -- Every variant takes the same parameters: one that is not final refuses a stop reason.
+               ${final ? '' : 'AND $5::varchar IS NULL'}
+        RETURNING version, ${final ? returnedForProficiency : 'id, theta, se'}
+      )${final ? `,${upsertProficiency('true')}` : ''}
       INSERT INTO response (session_id, seq, item_id, answer, correct, item_version, score, pretest, theta_after, se_after)
       SELECT id, version, $7::uuid, $8::varchar, $9::boolean, $10::int, $11::int2, $12::boolean, theta, se FROM upd`;
   /** Candidate-requested end: COMPLETED, proficiency upserted when something was answered. $1 examId. */
@@ -86,8 +88,10 @@ export function sessionStatements(ttlSeconds: number) {
              $13::int, $14::int[]
         FROM redeemed
       RETURNING last_activity_at AS "lastActivityAt"`,
-    recordAnswer: recordAnswer(false),
-    recordAnswerLocked: recordAnswer(true),
+    recordAnswer: recordAnswer(false, false),
+    recordAnswerLocked: recordAnswer(false, true),
+    recordFinalAnswer: recordAnswer(true, false),
+    recordFinalAnswerLocked: recordAnswer(true, true),
     finish: finish(false),
     finishLocked: finish(true),
     /** The session and its history (as ordinals) in one statement, so both describe the same committed version. */
