@@ -4,11 +4,10 @@ import { ApiException } from '../common/errors/api-exception.js';
 import { ErrorCode } from '../common/errors/error-code.js';
 import { validationFailed } from '../common/http/validation.js';
 import { AppConfig } from '../config/app-config.service.js';
-import { classificationOf, type ExamConfig, nextStep } from '../irt/index.js';
+import { nextStep } from '../irt/index.js';
 import { ExposureCounts } from '../exposure/exposure-counts.service.js';
 import { type BankSnapshot, BankSnapshots } from '../item-banks/bank-snapshots.js';
 import type { CandidateItemView } from '../item-banks/dto/item-bank.views.js';
-import { type ReportingScale, scaleScore } from '../item-banks/reporting-scale.js';
 import { MetricsService } from '../metrics/metrics.service.js';
 import { ExamSessionRepository } from '../sessions/exam-session.repository.js';
 import { HotStateStore } from '../sessions/hot-state.store.js';
@@ -17,6 +16,7 @@ import { type ExamState, type Submission, SubmissionLocks } from '../sessions/su
 import { decideAnswer, type RejectionReason, type Submitted } from './answer-decision.js';
 import { type AnswerView, type ExamView, type FinishView, type ResultView, STATUS_VIEW } from './dto/exam.views.js';
 import { ExamAccess, type OpenExam } from './exam-access.service.js';
+import { answerView, classified, itemAt, scaled } from './exam-replies.js';
 import { feedbackFor } from './feedback.js';
 
 /** A judgement that only a fresher state can settle: judge again from Postgres. */
@@ -178,31 +178,4 @@ export class ExamsService {
     if (!bank) throw new Error(`Bank ${exam.bankId} of exam ${exam.id} is missing`);
     return bank;
   }
-}
-
-/** An answer's reply, as the exam's feedback mode shows it (the same for the original and its replays). */
-function answerView(
-  exam: OpenExam,
-  reply: { answered: number; done: boolean; item: CandidateItemView | null; theta: number; se: number; stopReason: AnswerView['stopReason'] | null },
-): AnswerView {
-  const { answered, done, item, stopReason } = reply;
-  const shown = exam.config.feedback === 'none' || !stopReason ? {} : { stopReason };
-  return { answered, done, item, ...shown, ...feedbackFor(exam.config, reply) };
-}
-
-function itemAt(bank: BankSnapshot, ordinal: number): CandidateItemView {
-  const item = bank.content[ordinal];
-  if (!item) throw new Error(`Item ${ordinal} of bank ${bank.bankId} v${bank.version} is missing`);
-  return item;
-}
-
-/** θ on the bank's reporting scale, when it has one. */
-function scaled(scale: ReportingScale | null, theta: number): { scaledScore?: number; band?: { index: number; label: string } | null } {
-  return scale ? scaleScore(scale, theta) : {};
-}
-
-/** The band θ falls in, when the exam classifies. */
-function classified(config: ExamConfig, theta: number): { classification?: { band: number; label: string | null } } {
-  const classification = classificationOf(config, theta);
-  return classification ? { classification } : {};
 }
