@@ -123,3 +123,17 @@ export function information(theta: number, { a, b, c = 0, d = 1 }: ItemParameter
   const slope = scalingConstant * a * range * s * sComplement; // dP/dθ
   return (slope * slope) / pq;
 }
+
+/**
+ * `information` at z = D·a·(θ − b), slope = D·a, with the same operations (selection has z already, from its
+ * pruning bound). Selection's 4PL loop and `itemInformation` take this kernel, so they agree bit for bit.
+ */
+export function fourPlInformation(slope: number, z: number, c: number, d: number): number {
+  const e = fastExp(-z);
+  const s = 1 / (1 + e);
+  const sComplement = e * s;
+  const range = d - c;
+  const pq = (c + range * s) * (1 - d + range * sComplement);
+  const derivative = slope * range * s * sComplement;
+  return pq > 0 ? (derivative * derivative) / pq : 0;
+}

@@ -25,7 +25,7 @@
 import { gpcmInformation, gpcmProbabilities, gpcmProbability, gpcmTerms } from './gpcm.js';
 import { grmInformation, grmProbabilities, grmProbability, grmTerms } from './grm.js';
 import { emptyTerms, resetTerms, type LikelihoodTerms } from './likelihood-terms.js';
-import { DEFAULT_SCALING_CONSTANT, MODEL_4PL, MODEL_GRM, PROBABILITY_FLOOR, fastExp, type ItemParameterArrays } from './model.js';
+import { DEFAULT_SCALING_CONSTANT, MODEL_4PL, MODEL_GRM, PROBABILITY_FLOOR, fastExp, fourPlInformation, type ItemParameterArrays } from './model.js';
 
 /** Item columns plus the scaling constant D a bank snapshot carries (default 1 when absent). */
 export type ItemModelView = ItemParameterArrays & { readonly scalingConstant?: number };
@@ -41,7 +41,7 @@ export function categoryCountOf(items: ItemParameterArrays, i: number): number {
 }
 
 // ---------------------------------------------------------------------------------------------
-// 4PL kernels (slope = D·a); the GRM's are in grm.ts, the GPCM's and PCM's in gpcm.ts
+// 4PL kernels (slope = D·a; information: `fourPlInformation` in model.ts); the GRM's are in grm.ts, the GPCM's and PCM's in gpcm.ts
 // ---------------------------------------------------------------------------------------------
 
 /** Adds log P, score, I and J of a 4PL item answered x (0 or 1) to `out`; same arithmetic as estimators' 4PL path. */
@@ -68,21 +68,6 @@ function fourPlTerms(slope: number, b: number, c: number, d: number, x: number, 
     out.information += information;
     out.weight += information * slope * (sComplement - s); // P″ = P′·slope·(1 − 2s)
   }
-}
-
-/**
- * 4PL information at θ; the exact operations of selection's inlined 4PL path and of `information` in model.ts,
- * so the three agree bit for bit.
- */
-function fourPlInformation(slope: number, b: number, c: number, d: number, theta: number): number {
-  const z = slope * (theta - b);
-  const e = fastExp(-z);
-  const s = 1 / (1 + e);
-  const sComplement = e * s;
-  const range = d - c;
-  const pq = (c + range * s) * (1 - d + range * sComplement);
-  const derivative = slope * range * s * sComplement;
-  return pq > 0 ? (derivative * derivative) / pq : 0;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -168,7 +153,7 @@ export function categoryProbabilities(bank: ItemModelView, i: number, theta: num
 export function itemInformation(bank: ItemModelView, i: number, theta: number, scalingConstant?: number): number {
   const slope = scalingConstantOf(bank, scalingConstant) * bank.a[i];
   const model = modelCodeOf(bank, i);
-  if (model === MODEL_4PL) return fourPlInformation(slope, bank.b[i], bank.c[i], bank.d[i], theta);
+  if (model === MODEL_4PL) return fourPlInformation(slope, slope * (theta - bank.b[i]), bank.c[i], bank.d[i]);
   const { thresholds, thresholdStart } = bank as Required<ItemParameterArrays>;
   return polytomousInformation(model, slope, thresholds, thresholdStart[i], categoryCountOf(bank, i) - 1, theta);
 }
