@@ -19,8 +19,8 @@
  *
  * The GRM kernels are in `grm.ts`, the GPCM/PCM kernels in `gpcm.ts`, the running sums they add to in
  * `likelihood-terms.ts` and selection's information bound in `information-bound.ts`. Everything is allocation-free
- * (module scratch in gpcm.ts for the GPCM's ≤ 10 categories) and plain IEEE arithmetic through `fastExp`, so results
- * are bit-for-bit reproducible like the 4PL's.
+ * (module scratch in grm.ts and gpcm.ts for an item's ≤ 10 categories) and plain IEEE arithmetic through `fastExp`,
+ * so results are bit-for-bit reproducible like the 4PL's.
  */
 import { gpcmInformation, gpcmProbabilities, gpcmProbability, gpcmTerms } from './gpcm.js';
 import { grmInformation, grmProbabilities, grmProbability, grmTerms } from './grm.js';
