@@ -316,6 +316,12 @@ function evaluateLikelihood(
   return out;
 }
 
+/**
+ * What both searches for θ̂ (findMode's scan and refine, and catR's root rule) take, in one order: the answered items
+ * and their scores, D, and the bounds [lo, hi] of θ.
+ */
+type ModeSearch = [items: ItemParameterArrays, itemIndices: ArrayLike<number>, responses: ArrayLike<number>, scalingConstant: number, lo: number, hi: number];
+
 /** Objective (log posterior or log likelihood) with its slope and curvature proxy at θ. */
 interface ObjectivePoint {
   value: number;
@@ -332,15 +338,7 @@ interface ObjectivePoint {
  * then Fisher scoring / secant steps refine it, falling back to bisection whenever a step
  * leaves the bracket, and to golden-section search if the bracket has no sign change.
  */
-function findMode(
-  items: ItemParameterArrays,
-  itemIndices: ArrayLike<number>,
-  responses: ArrayLike<number>,
-  scalingConstant: number,
-  lo: number,
-  hi: number,
-  prior: NormalPrior | null,
-): { theta: number; information: number } {
+function findMode(prior: NormalPrior | null, ...[items, itemIndices, responses, scalingConstant, lo, hi]: ModeSearch): { theta: number; information: number } {
   const scratch: LikelihoodPoint = { logLikelihood: 0, score: 0, information: 0 };
   const point: ObjectivePoint = { value: 0, slope: 0, curvature: 0, information: 0 };
   const precision = prior ? 1 / (prior.sd * prior.sd) : 0;
@@ -479,13 +477,8 @@ interface RootRulePoint {
  */
 function rootRuleEstimate(
   estimator: RootRuleEstimator,
-  items: ItemParameterArrays,
-  itemIndices: ArrayLike<number>,
-  responses: ArrayLike<number>,
-  scalingConstant: number,
-  lo: number,
-  hi: number,
   prior: NormalPrior,
+  ...[items, itemIndices, responses, scalingConstant, lo, hi]: ModeSearch
 ): { theta: number; information: number } {
   const terms = emptyTerms();
   const point: RootRulePoint = { g: 0, objective: 0, information: 0 };
@@ -617,9 +610,8 @@ export const estimateMap: Estimator = (items, itemIndices, responses, options = 
   const resolved = resolveOptions(items, itemIndices, responses, options);
   if (itemIndices.length === 0) return noDataEstimate('MAP', resolved);
   const { prior, lo, hi, scalingConstant } = resolved;
-  const mode = answersPolytomousItem(items, itemIndices)
-    ? rootRuleEstimate('MAP', items, itemIndices, responses, scalingConstant, lo, hi, prior)
-    : findMode(items, itemIndices, responses, scalingConstant, lo, hi, prior);
+  const search: ModeSearch = [items, itemIndices, responses, scalingConstant, lo, hi];
+  const mode = answersPolytomousItem(items, itemIndices) ? rootRuleEstimate('MAP', prior, ...search) : findMode(prior, ...search);
   return { theta: mode.theta, se: 1 / Math.sqrt(mode.information + 1 / (prior.sd * prior.sd)), estimatorUsed: 'MAP' };
 };
 
@@ -655,9 +647,8 @@ export const estimateMle: Estimator = (items, itemIndices, responses, options = 
   if (itemIndices.length === 0) return noDataEstimate('MLE', resolved);
   if (isExtremePattern(responses, items, itemIndices)) return estimateMap(items, itemIndices, responses, options);
   const { prior, lo, hi, scalingConstant } = resolved;
-  const mode = answersPolytomousItem(items, itemIndices)
-    ? rootRuleEstimate('MLE', items, itemIndices, responses, scalingConstant, lo, hi, prior)
-    : findMode(items, itemIndices, responses, scalingConstant, lo, hi, null);
+  const search: ModeSearch = [items, itemIndices, responses, scalingConstant, lo, hi];
+  const mode = answersPolytomousItem(items, itemIndices) ? rootRuleEstimate('MLE', prior, ...search) : findMode(null, ...search);
   const se = 1 / Math.sqrt(mode.information);
   // No information at the maximum (it sits at a bound, where the items' information underflows): the SE would be
   // infinite, which is no estimate of precision at all (and not representable in JSON). Treated like an extreme
@@ -676,7 +667,7 @@ export const estimateWle: Estimator = (items, itemIndices, responses, options = 
   const resolved = resolveOptions(items, itemIndices, responses, options);
   if (itemIndices.length === 0) return noDataEstimate('WLE', resolved);
   const { prior, lo, hi, scalingConstant } = resolved;
-  const root = rootRuleEstimate('WLE', items, itemIndices, responses, scalingConstant, lo, hi, prior);
+  const root = rootRuleEstimate('WLE', prior, items, itemIndices, responses, scalingConstant, lo, hi);
   const se = 1 / Math.sqrt(root.information);
   if (!Number.isFinite(se)) return estimateMap(items, itemIndices, responses, options);
   return { theta: root.theta, se, estimatorUsed: 'WLE' };
