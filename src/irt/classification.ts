@@ -197,14 +197,7 @@ export function classificationDecisions(
   return cutScores.map((cut) => (estimate.theta - cut > halfWidth ? 1 : cut - estimate.theta > halfWidth ? -1 : 0));
 }
 
-/** True when every cut score is decided (see `classificationDecisions`). */
-export function isClassified(
-  classification: ClassificationConfig,
-  bank: ItemBankSnapshot,
-  estimate: { theta: number; se: number },
-  itemIndices: ArrayLike<number>,
-  responses: ArrayLike<number>,
-  scalingConstant: number,
-): boolean {
-  return classificationDecisions(classification, bank, estimate, itemIndices, responses, scalingConstant).every((decision) => decision !== 0);
+/** True when every cut score is decided; takes what `classificationDecisions` takes. */
+export function isClassified(...decisionInputs: Parameters<typeof classificationDecisions>): boolean {
+  return classificationDecisions(...decisionInputs).every((decision) => decision !== 0);
 }
