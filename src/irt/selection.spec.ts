@@ -6,7 +6,7 @@ import { createBankSnapshot } from './create-bank-snapshot.js';
 import type { BankItemInput } from './item-parameters.js';
 import { information, type ItemParameters } from './model.js';
 import { itemInformation } from './polytomous.js';
-import { createRng, exposureDraw, rngForStep } from './rng.js';
+import { createRng, exposureDraw, rngForStep, type RandomSource } from './rng.js';
 import { selectNextItem } from './selection.js';
 
 interface SelectionCase {
@@ -21,13 +21,34 @@ const cases = referenceCases<SelectionCase>('selection-cases.json');
 const bankArbitrary = fc.array(itemArbitrary, { minLength: 1, maxLength: 120 });
 const thetaArbitrary = fc.double({ min: -3, max: 3, noNaN: true });
 
-/** Indices sorted by decreasing information (ties: lower index first), excluding `administered`. */
-function rankByInformation(items: ItemParameters[], theta: number, administered: number[] = []): number[] {
-  return items
-    .map((item, index) => ({ index, info: information(theta, item) }))
+/** Indices 0..count − 1 by decreasing information (ties: lower index first), excluding `administered`. */
+function rankIndices(count: number, informationOf: (index: number) => number, administered: number[] = []): number[] {
+  return Array.from({ length: count }, (_, index) => ({ index, info: informationOf(index) }))
     .filter(({ index }) => !administered.includes(index))
     .sort((x, y) => y.info - x.info || x.index - y.index)
     .map(({ index }) => index);
+}
+
+/** The ranking of 4PL items by the reference formula (model.ts `information`), not the engine's. */
+function rankByInformation(items: ItemParameters[], theta: number, administered?: number[]): number[] {
+  return rankIndices(items.length, (index) => information(theta, items[index]), administered);
+}
+
+/** Eligibility probabilities mixing always (≥ 1), never (0) and sometimes eligible items, drawn from `random`. */
+function mixedEligibility(itemCount: number, random: RandomSource): Float64Array {
+  return Float64Array.from({ length: itemCount }, () => [0, 0.3, 0.7, 1, 1.5][Math.floor(random() * 5)]);
+}
+
+/** What selection must pick under eligibility: the best eligible item of `ranking`, its best one when none is eligible. */
+function bestEligible(ranking: number[], probabilities: ArrayLike<number>, seed: number): number {
+  const eligible = ranking.filter((i) => probabilities[i] >= 1 || exposureDraw(seed, i) < probabilities[i]);
+  return eligible[0] ?? ranking[0];
+}
+
+/** A bank of 2PL items at b = 0 with these discriminations, algebra items first, and content targets of half each. */
+function algebraGeometryBank(algebra: number[], geometry: number[]): { bank: ItemBankSnapshot; contentTargets: ArrayLike<number> } {
+  const bank = createBankSnapshot([...algebra.map((a) => ({ a, b: 0, area: 'algebra' })), ...geometry.map((a) => ({ a, b: 0, area: 'geometry' }))]);
+  return { bank, contentTargets: contentTargetsFor(bank, { algebra: 0.5, geometry: 0.5 }) };
 }
 
 describe('reference selection cases', () => {
@@ -94,14 +115,7 @@ describe(selectNextItem.name, () => {
   });
 
   it('should pick from the content area furthest below its target (Kingsbury–Zara)', () => {
-    const bank = createBankSnapshot([
-      { a: 2.0, b: 0, area: 'algebra' },
-      { a: 1.9, b: 0, area: 'algebra' },
-      { a: 1.8, b: 0, area: 'algebra' },
-      { a: 0.6, b: 0, area: 'geometry' },
-      { a: 0.5, b: 0, area: 'geometry' },
-    ]);
-    const contentTargets = contentTargetsFor(bank, { algebra: 0.5, geometry: 0.5 });
+    const { bank, contentTargets } = algebraGeometryBank([2.0, 1.9, 1.8], [0.6, 0.5]);
     // Nothing administered: largest target wins (tie → first area), then MFI inside it.
     expect(selectNextItem(bank, 0, { administered: [], contentTargets })).toBe(0);
     // One algebra item given: geometry is at 0 % against a 50 % target.
@@ -140,14 +154,10 @@ describe(selectNextItem.name, () => {
   it('should pick the most informative eligible item, and ignore eligibility only when nothing is eligible', () => {
     fc.assert(
       fc.property(bankArbitrary, thetaArbitrary, fc.nat(), fc.integer({ min: 0, max: 0xffffffff }), (items, theta, raw, seed) => {
-        const random = createRng(raw);
-        // A mix of always (≥ 1), never (0) and sometimes eligible items.
-        const probabilities = Float64Array.from(items, () => [0, 0.3, 0.7, 1, 1.5][Math.floor(random() * 5)]);
+        const probabilities = mixedEligibility(items.length, createRng(raw));
         const bank = createBankSnapshot(items);
         const chosen = selectNextItem(bank, theta, { administered: [], eligibility: { probabilities, seed } });
-        const ranking = rankByInformation(items, theta);
-        const eligible = ranking.filter((i) => probabilities[i] >= 1 || exposureDraw(seed, i) < probabilities[i]);
-        return chosen === (eligible[0] ?? ranking[0]);
+        return chosen === bestEligible(rankByInformation(items, theta), probabilities, seed);
       }),
     );
   });
@@ -176,13 +186,7 @@ describe(selectNextItem.name, () => {
   });
 
   it('should count only eligible items when content balancing picks an area', () => {
-    const bank = createBankSnapshot([
-      { a: 2.0, b: 0, area: 'algebra' },
-      { a: 1.9, b: 0, area: 'algebra' },
-      { a: 0.6, b: 0, area: 'geometry' },
-      { a: 0.5, b: 0, area: 'geometry' },
-    ]);
-    const contentTargets = contentTargetsFor(bank, { algebra: 0.5, geometry: 0.5 });
+    const { bank, contentTargets } = algebraGeometryBank([2.0, 1.9], [0.6, 0.5]);
     const eligibility = { probabilities: [1, 1, 0, 0], seed: 1 };
     // Geometry is furthest below target but has no eligible item left: algebra's best remaining item is picked.
     expect(selectNextItem(bank, 0, { administered: [0], contentTargets, eligibility })).toBe(1);
@@ -212,12 +216,9 @@ describe(selectNextItem.name, () => {
 describe('selection over banks that mix models', () => {
   const mixedBankArbitrary = fc.array(fc.oneof(polytomousItemArbitrary, itemArbitrary.map((item): BankItemInput => item)), { minLength: 1, maxLength: 150 });
 
-  /** Indices by decreasing `itemInformation` (ties: lower index first), excluding `administered`. */
-  function rankMixed(bank: ItemBankSnapshot, theta: number, administered: number[] = []): number[] {
-    return Array.from({ length: bank.size }, (_, index) => ({ index, info: itemInformation(bank, index, theta) }))
-      .filter(({ index }) => !administered.includes(index))
-      .sort((x, y) => y.info - x.info || x.index - y.index)
-      .map(({ index }) => index);
+  /** The ranking by `itemInformation`, any model. */
+  function rankMixed(bank: ItemBankSnapshot, theta: number, administered?: number[]): number[] {
+    return rankIndices(bank.size, (index) => itemInformation(bank, index, theta), administered);
   }
 
   it('should pick the item of maximum information, whatever its model', () => {
@@ -243,12 +244,9 @@ describe('selection over banks that mix models', () => {
   it('should apply eligibility as in 4PL banks', () => {
     fc.assert(
       fc.property(mixedBankArbitrary, thetaArbitrary, fc.nat(), fc.integer({ min: 0, max: 0xffffffff }), (items, theta, raw, seed) => {
-        const random = createRng(raw);
-        const probabilities = Float64Array.from(items, () => [0, 0.3, 0.7, 1, 1.5][Math.floor(random() * 5)]);
+        const probabilities = mixedEligibility(items.length, createRng(raw));
         const bank = createBankSnapshot(items);
-        const ranking = rankMixed(bank, theta);
-        const eligible = ranking.filter((i) => probabilities[i] >= 1 || exposureDraw(seed, i) < probabilities[i]);
-        return selectNextItem(bank, theta, { administered: [], eligibility: { probabilities, seed } }) === (eligible[0] ?? ranking[0]);
+        return selectNextItem(bank, theta, { administered: [], eligibility: { probabilities, seed } }) === bestEligible(rankMixed(bank, theta), probabilities, seed);
       }),
     );
   });
@@ -268,13 +266,7 @@ describe('selection over banks that mix models', () => {
 
 describe(`${selectNextItem.name} with withheld items`, () => {
   it('should never select withheld items, in any pass, nor count them for content balancing', () => {
-    const bank = createBankSnapshot([
-      { a: 2.0, b: 0, area: 'algebra' },
-      { a: 1.9, b: 0, area: 'algebra' },
-      { a: 0.6, b: 0, area: 'geometry' },
-      { a: 0.5, b: 0, area: 'geometry' },
-    ]);
-    const contentTargets = contentTargetsFor(bank, { algebra: 0.5, geometry: 0.5 });
+    const { bank, contentTargets } = algebraGeometryBank([2.0, 1.9], [0.6, 0.5]);
     expect(selectNextItem(bank, 0, { administered: [], withheld: [0] })).toBe(1);
     // Withheld algebra items are not administered ones: algebra (first area, nothing given) is still chosen.
     expect(selectNextItem(bank, 0, { administered: [], withheld: [0], contentTargets })).toBe(1);
