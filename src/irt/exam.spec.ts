@@ -1,9 +1,9 @@
 import fc from 'fast-check';
+import { categoryCandidate, fourPlCandidate, simulateExam } from '../../test/support/simulated-exam.js';
 import type { ItemBankSnapshot } from './bank-snapshot.js';
 import { createBankSnapshot } from './create-bank-snapshot.js';
 import { resolveExamConfig, type ExamConfig, type ExamConfigInput } from './exam-config.js';
 import { estimateExam, estimateFromItemParameters, nextStep, type ExamHistoryEntry, type ExamStep } from './exam.js';
-import { categoryProbabilities } from './polytomous.js';
 import { createRng } from './rng.js';
 
 function generateBank(size: number, seed: number): ItemBankSnapshot {
@@ -18,19 +18,9 @@ function generateBank(size: number, seed: number): ItemBankSnapshot {
   );
 }
 
-/** Runs an exam to completion against a simulated candidate, returning every step. */
+/** Runs an exam to completion against a simulated 4PL candidate, returning every step. */
 function runExam(config: ExamConfig, bank: ItemBankSnapshot, seed: number, trueTheta: number): ExamStep[] {
-  const answers = createRng(seed ^ 0x5bd1e995);
-  const history: ExamHistoryEntry[] = [];
-  const steps: ExamStep[] = [];
-  for (;;) {
-    const step = nextStep(config, bank, history, seed);
-    steps.push(step);
-    if (step.done || step.nextItemIndex === null) return steps;
-    const i = step.nextItemIndex;
-    const p = bank.c[i] + (bank.d[i] - bank.c[i]) / (1 + Math.exp(-bank.a[i] * (trueTheta - bank.b[i])));
-    history.push({ itemIndex: i, score: answers() < p ? 1 : 0 });
-  }
+  return simulateExam(config, bank, seed, fourPlCandidate(bank, trueTheta)).steps;
 }
 
 const configArbitrary = fc.record({
@@ -209,19 +199,7 @@ describe('exams over a bank that mixes models', () => {
 
   /** Runs an exam, scoring each item by drawing from its category probabilities at trueTheta. */
   function runMixedExam(config: ExamConfig, seed: number, trueTheta: number): ExamStep[] {
-    const answers = createRng(seed ^ 0x5bd1e995);
-    const history: ExamHistoryEntry[] = [];
-    const steps: ExamStep[] = [];
-    for (;;) {
-      const step = nextStep(config, bank, history, seed);
-      steps.push(step);
-      if (step.done || step.nextItemIndex === null) return steps;
-      const probabilities = categoryProbabilities(bank, step.nextItemIndex, trueTheta);
-      let u = answers();
-      let score = 0;
-      while (score < probabilities.length - 1 && u >= probabilities[score]) u -= probabilities[score++];
-      history.push({ itemIndex: step.nextItemIndex, score });
-    }
+    return simulateExam(config, bank, seed, categoryCandidate(bank, trueTheta)).steps;
   }
 
   it('should run to a stop with every estimator and replay identically', () => {

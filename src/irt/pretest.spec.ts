@@ -1,4 +1,5 @@
 import fc from 'fast-check';
+import { fourPlCandidate, simulateExam } from '../../test/support/simulated-exam.js';
 import type { ItemBankSnapshot } from './bank-snapshot.js';
 import { createBankSnapshot } from './create-bank-snapshot.js';
 import type { BankItemInput } from './item-parameters.js';
@@ -22,19 +23,9 @@ function generateItems(seed: number): BankItemInput[] {
 const bank = createBankSnapshot(generateItems(3));
 const isPretest = (entry: ExamHistoryEntry) => bank.pretest[entry.itemIndex] === 1;
 
-/** Runs an exam to completion, returning every step and the history. */
+/** Runs an exam to completion against a simulated 4PL candidate, returning every step and the history. */
 function runExam(config: ExamConfig, examBank: ItemBankSnapshot, seed: number, trueTheta: number): { steps: ExamStep[]; history: ExamHistoryEntry[] } {
-  const answers = createRng(seed ^ 0x5bd1e995);
-  const history: ExamHistoryEntry[] = [];
-  const steps: ExamStep[] = [];
-  for (;;) {
-    const step = nextStep(config, examBank, history, seed);
-    steps.push(step);
-    if (step.nextItemIndex === null) return { steps, history };
-    const i = step.nextItemIndex;
-    const p = examBank.c[i] + (examBank.d[i] - examBank.c[i]) / (1 + Math.exp(-examBank.a[i] * (trueTheta - examBank.b[i])));
-    history.push({ itemIndex: i, score: answers() < p ? 1 : 0 });
-  }
+  return simulateExam(config, examBank, seed, fourPlCandidate(examBank, trueTheta));
 }
 
 describe(pretestPositions.name, () => {
