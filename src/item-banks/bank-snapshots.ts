@@ -5,7 +5,7 @@ import { createBankSnapshot, type BankItemInput, type ItemBankSnapshot, type Ite
 import { MetricsService } from '../metrics/metrics.service.js';
 import type { OptionDto } from './dto/item-bank.dto.js';
 import type { CandidateItemView } from './dto/item-bank.views.js';
-import { ItemBanksRepository, type PinnedItemRow, type SnapshotRow } from './item-banks.repository.js';
+import { ItemBanksRepository, type ItemParameterColumns, type PinnedItemRow, type SnapshotRow } from './item-banks.repository.js';
 import type { ReportingScale } from './reporting-scale.js';
 
 /**
@@ -165,7 +165,7 @@ export class BankSnapshots {
 }
 
 /** An item's parameters as the engine takes them, from a row of either table (b is the engine's only for 4PL). */
-function parametersOf(row: Pick<PinnedItemRow, 'model' | 'a' | 'b' | 'c' | 'd' | 'thresholds'>): ItemParameterInput {
+function parametersOf(row: ItemParameterColumns): ItemParameterInput {
   if (row.model === '4PL') return { a: row.a, b: row.b, c: row.c, d: row.d };
   return { model: row.model, a: row.a, thresholds: row.thresholds ?? [] };
 }

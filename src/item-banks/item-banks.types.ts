@@ -41,19 +41,24 @@ export type ItemPatch = Partial<
 };
 
 
-/** One version of an item as a pinned exam needs it (the items changed since its bank version). */
-export interface PinnedItemRow {
-  ordinal: number;
-  version: number;
-  stem: string;
-  options: OptionDto[];
-  correctKey: string | null;
+/** An item's model and IRT parameters as its row carries them, whichever table the row comes from. */
+export interface ItemParameterColumns {
   model: ItemModel;
+  /** A GRM/GPCM/PCM item's; null for a 4PL item. */
   thresholds: number[] | null;
   a: number;
   b: number;
   c: number;
   d: number;
+}
+
+/** One version of an item as a pinned exam needs it (the items changed since its bank version). */
+export interface PinnedItemRow extends ItemParameterColumns {
+  ordinal: number;
+  version: number;
+  stem: string;
+  options: OptionDto[];
+  correctKey: string | null;
 }
 
 /** One version of an item, as GET /v1/items/:itemId/versions shows it. */
@@ -63,7 +68,7 @@ export interface ItemVersionRow extends Omit<PinnedItemRow, 'ordinal'> {
 }
 
 /** One item row as a bank snapshot is built from it. */
-export interface SnapshotRow {
+export interface SnapshotRow extends ItemParameterColumns {
   version: number;
   reportingScale: ReportingScale | null;
   id: string | null;
@@ -71,12 +76,6 @@ export interface SnapshotRow {
   stem: string | null;
   options: OptionDto[] | null;
   correctKey: string | null;
-  model: ItemModel;
-  thresholds: number[] | null;
-  a: number;
-  b: number;
-  c: number;
-  d: number;
   contentArea: string | null;
   enemyGroup: string | null;
   pretest: boolean;
