@@ -40,7 +40,8 @@ export class ClientKeyView {
   expiresAt!: Date | null;
 }
 
-export class ClientView {
+/** A client and what it may use: the part of a client every view of it shows. */
+class ClientAccessView {
   @ApiProperty({ example: EXAMPLE.clientId })
   id!: string;
   @ApiProperty({ example: 'Riverside LMS' })
@@ -49,6 +50,9 @@ export class ClientView {
   scopes!: Scope[];
   @ApiProperty({ example: [EXAMPLE.bankId] })
   bankIds!: string[];
+}
+
+export class ClientView extends ClientAccessView {
   @ApiProperty({ example: EXAMPLE.createdAt })
   createdAt!: Date;
   /** When it was deleted (its keys refused since); null while it is live. */
@@ -57,15 +61,7 @@ export class ClientView {
   keys!: ClientKeyView[];
 }
 
-export class CreatedClientView {
-  @ApiProperty({ example: EXAMPLE.clientId })
-  id!: string;
-  @ApiProperty({ example: 'Riverside LMS' })
-  name!: string;
-  @ApiProperty({ example: ['exams:launch', 'results:read'] })
-  scopes!: Scope[];
-  @ApiProperty({ example: [EXAMPLE.bankId] })
-  bankIds!: string[];
+export class CreatedClientView extends ClientAccessView {
   /** The key, shown this once: `cat_<prefix>_<secret>`. Only its hash is stored. */
   @ApiProperty({ example: EXAMPLE.clientKey })
   key!: string;
