@@ -25,8 +25,18 @@ export type LogLevel = (typeof LOG_LEVELS)[number];
 const toInt = ({ value }: { value: unknown }): unknown =>
   typeof value === 'string' && /^-?\d+$/.test(value.trim()) ? Number(value) : value;
 
-/** An integer setting in [min, max], given as a decimal string in the environment. */
+/**
+ * An integer setting in [min, max], given as a decimal string in the environment. Written on its property's line, so
+ * that a setting's range, name and default read together.
+ */
 const IntSetting = (min: number, max: number): PropertyDecorator => applyDecorators(Transform(toInt), IsInt(), Min(min), Max(max));
+
+/** An optional `host:port,host:port` list of Redis nodes. */
+const HostPortList = (): PropertyDecorator =>
+  applyDecorators(IsOptional(), Matches(/^[^,\s]+:\d+(,[^,\s]+:\d+)*$/, { message: '$property must be host:port[,host:port…]' }));
+
+/** A key or token: a string of at least 16 characters. */
+const Secret = (): PropertyDecorator => applyDecorators(IsString(), MinLength(16, { message: '$property must be at least 16 characters' }));
 
 /**
  * Every setting the service reads, validated once at start-up. Defaults here are the documented ones
@@ -36,25 +46,21 @@ export class Environment {
   @IsIn(['development', 'production', 'test'])
   NODE_ENV: 'development' | 'production' | 'test' = 'development';
 
-  @IntSetting(0, 65_535)
-  PORT = 3000;
+  @IntSetting(0, 65_535) PORT = 3000;
 
   @IsString()
   @Matches(/^postgres(ql)?:\/\/\S+$/, { message: 'DATABASE_URL must be a postgresql:// URL' })
   DATABASE_URL!: string;
 
-  @IntSetting(1, 500)
-  DATABASE_POOL_SIZE = 10;
+  @IntSetting(1, 500) DATABASE_POOL_SIZE = 10;
 
-  @IntSetting(100, 120_000)
-  DATABASE_CONNECT_TIMEOUT_MS = 5_000;
+  @IntSetting(100, 120_000) DATABASE_CONNECT_TIMEOUT_MS = 5_000;
 
   /**
    * Postgres `statement_timeout`, sent when a connection opens; 0 sends nothing (PgBouncer refuses it as a startup
    * parameter: set it on the role instead, `ALTER ROLE … SET statement_timeout = '15s'`).
    */
-  @IntSetting(0, 600_000)
-  DATABASE_STATEMENT_TIMEOUT_MS = 15_000;
+  @IntSetting(0, 600_000) DATABASE_STATEMENT_TIMEOUT_MS = 15_000;
 
   /**
    * Whether the hot statements are named prepared statements (parsed once per connection). `false` behind PgBouncer
@@ -74,12 +80,10 @@ export class Environment {
   })
   REDIS_KEY_PREFIX = 'cat:';
 
-  @IntSetting(10, 60_000)
-  REDIS_COMMAND_TIMEOUT_MS = 500;
+  @IntSetting(10, 60_000) REDIS_COMMAND_TIMEOUT_MS = 500;
 
   /** `host:port,host:port` of Redis Sentinels (REDIS_URL then only supplies credentials and db). */
-  @IsOptional()
-  @Matches(/^[^,\s]+:\d+(,[^,\s]+:\d+)*$/, { message: 'REDIS_SENTINELS must be host:port[,host:port…]' })
+  @HostPortList()
   REDIS_SENTINELS?: string;
 
   @IsOptional()
@@ -87,49 +91,39 @@ export class Environment {
   REDIS_SENTINEL_MASTER = 'mymaster';
 
   /** `host:port,host:port` seed nodes of a Redis Cluster. */
-  @IsOptional()
-  @Matches(/^[^,\s]+:\d+(,[^,\s]+:\d+)*$/, { message: 'REDIS_CLUSTER_NODES must be host:port[,host:port…]' })
+  @HostPortList()
   REDIS_CLUSTER_NODES?: string;
 
-  @IsString()
-  @MinLength(16, { message: 'ADMIN_API_KEY must be at least 16 characters' })
+  @Secret()
   ADMIN_API_KEY!: string;
 
-  @IntSetting(1, 7 * 24 * 3600)
-  SESSION_TTL_SECONDS = 1_800;
+  @IntSetting(1, 7 * 24 * 3600) SESSION_TTL_SECONDS = 1_800;
 
   /** How long an exam token keeps working once its exam completed or expired (then 401). */
-  @IntSetting(0, 7 * 24 * 3600)
-  EXAM_TOKEN_GRACE_SECONDS = 300;
+  @IntSetting(0, 7 * 24 * 3600) EXAM_TOKEN_GRACE_SECONDS = 300;
 
   /** How long a client's previous key keeps working after a rotation. */
-  @IntSetting(0, 30 * 24 * 3600)
-  CLIENT_KEY_ROTATION_GRACE_SECONDS = 3_600;
+  @IntSetting(0, 30 * 24 * 3600) CLIENT_KEY_ROTATION_GRACE_SECONDS = 3_600;
 
-  @IntSetting(100, 60_000)
-  LOCK_TTL_MS = 5_000;
+  @IntSetting(100, 60_000) LOCK_TTL_MS = 5_000;
 
   /** Period of the expiry sweep; 0 turns the scheduled sweep off (POST /v1/admin/sessions/cleanup still works). */
-  @IntSetting(0, 24 * 3600 * 1000)
-  SESSION_SWEEP_INTERVAL_MS = 60_000;
+  @IntSetting(0, 24 * 3600 * 1000) SESSION_SWEEP_INTERVAL_MS = 60_000;
 
   /** How often each instance adds its exposure counts to Postgres and reads the fleet's totals back. */
-  @IntSetting(100, 60_000)
-  EXPOSURE_SYNC_MS = 1_000;
+  @IntSetting(100, 60_000) EXPOSURE_SYNC_MS = 1_000;
 
   @IsIn(LOG_LEVELS)
   LOG_LEVEL: LogLevel = 'info';
 
-  @IntSetting(0, 120_000)
-  SHUTDOWN_GRACE_MS = 10_000;
+  @IntSetting(0, 120_000) SHUTDOWN_GRACE_MS = 10_000;
 
   /**
    * On SIGTERM, how long to keep the listener open while turning every request away with 503 (and
    * `Connection: close`) before closing: a load balancer stops routing here, and requests already on the
    * wire are answered instead of reset.
    */
-  @IntSetting(0, 60_000)
-  SHUTDOWN_DRAIN_DELAY_MS = 0;
+  @IntSetting(0, 60_000) SHUTDOWN_DRAIN_DELAY_MS = 0;
 
   @IsOptional()
   @IsString()
@@ -145,16 +139,13 @@ export class Environment {
   TRUST_PROXY = 'false';
 
   /** Requests per minute per client key (fleet-wide, in Redis); 0 turns the limit off. */
-  @IntSetting(0, 10_000_000)
-  RATE_LIMIT_CLIENT_PER_MINUTE = 30_000;
+  @IntSetting(0, 10_000_000) RATE_LIMIT_CLIENT_PER_MINUTE = 30_000;
 
   /** Requests per minute per client address without a key (candidates, browsers); 0 turns the limit off. */
-  @IntSetting(0, 10_000_000)
-  RATE_LIMIT_IP_PER_MINUTE = 12_000;
+  @IntSetting(0, 10_000_000) RATE_LIMIT_IP_PER_MINUTE = 12_000;
 
   /** Failed authentications per minute per client address before it is turned away for the rest of the minute. */
-  @IntSetting(0, 1_000_000)
-  RATE_LIMIT_AUTH_FAILURES_PER_MINUTE = 300;
+  @IntSetting(0, 1_000_000) RATE_LIMIT_AUTH_FAILURES_PER_MINUTE = 300;
 
   /** Browser origins allowed by CORS (comma-separated, exact); empty: no cross-origin access. */
   @Matches(/^(https?:\/\/[^\s,]+)(,https?:\/\/[^\s,]+)*$/, { message: 'CORS_ORIGINS must be comma-separated http(s) origins' })
@@ -162,38 +153,30 @@ export class Environment {
   CORS_ORIGINS?: string;
 
   /** The port /metrics is served on, apart from the API; 0 serves it on the API port instead. */
-  @IntSetting(0, 65_535)
-  METRICS_PORT = 9_464;
+  @IntSetting(0, 65_535) METRICS_PORT = 9_464;
 
   /** When set, /metrics asks for `Authorization: Bearer <METRICS_TOKEN>`; required when METRICS_PORT is 0. */
   @ValidateIf((environment: Environment) => environment.METRICS_PORT === 0 || environment.METRICS_TOKEN !== undefined)
-  @IsString()
-  @MinLength(16, { message: 'METRICS_TOKEN must be at least 16 characters' })
+  @Secret()
   METRICS_TOKEN?: string;
 
   /** Longest a client may take to send a whole request (headers and body); then the connection is closed. */
-  @IntSetting(1_000, 600_000)
-  HTTP_REQUEST_TIMEOUT_MS = 30_000;
+  @IntSetting(1_000, 600_000) HTTP_REQUEST_TIMEOUT_MS = 30_000;
 
   /** Longest a client may take to send the request's headers. */
-  @IntSetting(1_000, 600_000)
-  HTTP_HEADERS_TIMEOUT_MS = 15_000;
+  @IntSetting(1_000, 600_000) HTTP_HEADERS_TIMEOUT_MS = 15_000;
 
   /** How long an idle keep-alive connection stays open. */
-  @IntSetting(1_000, 600_000)
-  HTTP_KEEP_ALIVE_TIMEOUT_MS = 5_000;
+  @IntSetting(1_000, 600_000) HTTP_KEEP_ALIVE_TIMEOUT_MS = 5_000;
 
   /** Open connections this instance accepts; more are refused at once. */
-  @IntSetting(1, 1_000_000)
-  HTTP_MAX_CONNECTIONS = 10_000;
+  @IntSetting(1, 1_000_000) HTTP_MAX_CONNECTIONS = 10_000;
 
   /** Memory for the in-process bank snapshots; past it the least recently used banks are dropped (and reloaded). */
-  @IntSetting(16, 65_536)
-  BANK_CACHE_MAX_MB = 512;
+  @IntSetting(16, 65_536) BANK_CACHE_MAX_MB = 512;
 
   /** Finished, expired and revoked exams older than this many days are deleted (responses with them); 0 keeps them. */
-  @IntSetting(0, 36_500)
-  RETENTION_DAYS = 0;
+  @IntSetting(0, 36_500) RETENTION_DAYS = 0;
 
   /**
    * The test definition /demo may start exams of without a launch token, each for a new `demo-…` candidate of the
