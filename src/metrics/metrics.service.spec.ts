@@ -1,23 +1,6 @@
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { jest } from '@jest/globals';
-import { Test } from '@nestjs/testing';
-import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
-import Fastify from 'fastify';
-import parsePrometheusTextFormat from 'parse-prometheus-text-format';
-import request from 'supertest';
-import { registerHttpMetrics } from './http-metrics.js';
-import { MetricsModule } from './metrics.module.js';
+import { scrape, type Families } from '../../test/support/metrics-scrape.js';
 import { ACTIVE_EXAMS_REFRESH_MS, MetricsService } from './metrics.service.js';
-import { AppConfigModule } from '../config/config.module.js';
-import { validateEnvironment } from '../config/environment.js';
-
-type Families = ReturnType<typeof parsePrometheusTextFormat>;
-
-async function scrape(metrics: MetricsService): Promise<{ text: string; families: Families }> {
-  const { body } = await metrics.exposition();
-  return { text: body, families: parsePrometheusTextFormat(body) };
-}
 
 function value(families: Families, name: string, labels: Record<string, string> = {}): number {
   const family = families.find((f) => f.name === name);
@@ -25,12 +8,6 @@ function value(families: Families, name: string, labels: Record<string, string> 
   return family.metrics
     .filter((m) => Object.entries(labels).every(([k, v]) => m.labels?.[k] === v))
     .reduce((sum, m) => sum + Number(m.value ?? m.count ?? 0), 0);
-}
-
-/** The parser merges labelled histogram series, so counts are read from the `_count` line. */
-function histogramCount(text: string, name: string, labels: string): number {
-  const line = text.split('\n').find((l) => l.startsWith(`${name}_count{${labels}}`));
-  return line ? Number(line.split(' ').pop()) : 0;
 }
 
 describe(MetricsService.name, () => {
@@ -192,119 +169,5 @@ describe(MetricsService.name, () => {
       // Families are collected concurrently, so the error counted during one scrape shows in the next.
       expect(value((await scrape(metrics)).families, 'cat_store_errors_total', { store: 'postgres' })).toBe(1);
     });
-  });
-});
-
-describe(registerHttpMetrics.name, () => {
-  it('should label requests with the route pattern, not the raw URL', async () => {
-    const metrics = new MetricsService();
-    const fastify = Fastify();
-    registerHttpMetrics(fastify, metrics);
-    fastify.get('/v1/items/:itemId', async () => ({ ok: true }));
-    await fastify.ready();
-    for (const id of ['a1', 'b2', 'c3']) await request(fastify.server).get(`/v1/items/${id}`).expect(200);
-    await request(fastify.server).get('/no/such/route/123').expect(404);
-    await fastify.close();
-
-    const { text } = await scrape(metrics);
-    const name = 'cat_http_request_duration_seconds';
-    expect(histogramCount(text, name, 'method="GET",route="/v1/items/:itemId",status_code="200"')).toBe(3);
-    expect(histogramCount(text, name, 'method="GET",route="unmatched",status_code="404"')).toBe(1);
-    expect(text).not.toMatch(/a1|b2|c3|no\/such/);
-  });
-});
-
-/** A settings object for the metrics module alone (the stores are never contacted here). */
-function environmentWith(overrides: Record<string, string>) {
-  return validateEnvironment({
-    DATABASE_URL: 'postgresql://unused@127.0.0.1/unused',
-    REDIS_URL: 'redis://127.0.0.1:1',
-    ADMIN_API_KEY: 'unused-admin-key-0123',
-    ...overrides,
-  });
-}
-
-async function metricsApp(overrides: Record<string, string>): Promise<NestFastifyApplication> {
-  const moduleRef = await Test.createTestingModule({ imports: [AppConfigModule.forRoot(environmentWith(overrides)), MetricsModule] }).compile();
-  const app = moduleRef.createNestApplication<NestFastifyApplication>(new FastifyAdapter(), { logger: false });
-  registerHttpMetrics(app.getHttpAdapter().getInstance(), app.get(MetricsService));
-  await app.init();
-  await app.getHttpAdapter().getInstance().ready();
-  return app;
-}
-
-const METRICS_TOKEN = 'unit-metrics-token-0123';
-
-describe('GET /metrics on the API port (METRICS_PORT=0)', () => {
-  let app: NestFastifyApplication;
-
-  beforeAll(async () => {
-    app = await metricsApp({ METRICS_PORT: '0', METRICS_TOKEN });
-  });
-  afterAll(async () => {
-    await app.close();
-  });
-
-  it('should serve the registry in text format, uncached, and count its own scrapes', async () => {
-    const server = app.getHttpAdapter().getInstance().server;
-    const auth = { authorization: `Bearer ${METRICS_TOKEN}` };
-    const first = await request(server).get('/metrics').set(auth).expect(200);
-    expect(first.headers['content-type']).toMatch(/^text\/plain; version=0\.0\.4/);
-    expect(first.headers['cache-control']).toBe('no-store');
-    expect(parsePrometheusTextFormat(first.text).length).toBeGreaterThan(10);
-
-    const second = await request(server).get('/metrics').set(auth).expect(200);
-    expect(histogramCount(second.text, 'cat_http_request_duration_seconds', 'method="GET",route="/metrics",status_code="200"')).toBe(1);
-  });
-
-  it('should ask for the token', async () => {
-    const server = app.getHttpAdapter().getInstance().server;
-    await request(server).get('/metrics').expect(401);
-    await request(server).get('/metrics').set({ authorization: `Bearer ${METRICS_TOKEN}x` }).expect(401);
-    await request(server).get('/metrics').set({ authorization: METRICS_TOKEN }).expect(401);
-  });
-
-  it('should not start without a token', () => {
-    expect(() => environmentWith({ METRICS_PORT: '0' })).toThrow(/METRICS_TOKEN is required/);
-  });
-});
-
-/** A port free right now on 127.0.0.1. */
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
-describe('GET /metrics on METRICS_PORT', () => {
-  it('should be served on its own listener only, while the app runs', async () => {
-    const port = await freePort();
-    const app = await metricsApp({ METRICS_PORT: String(port), HOST: '127.0.0.1' });
-    const metricsUrl = `http://127.0.0.1:${port}`;
-    try {
-      const scraped = await request(metricsUrl).get('/metrics').expect(200);
-      expect(scraped.headers['content-type']).toMatch(/^text\/plain; version=0\.0\.4/);
-      expect(parsePrometheusTextFormat(scraped.text).length).toBeGreaterThan(10);
-      expect((await request(metricsUrl).get('/v1/exams').expect(404)).body).toMatchObject({ code: 'NOT_FOUND' });
-      // Not on the API port.
-      await request(app.getHttpAdapter().getInstance().server).get('/metrics').expect(404);
-    } finally {
-      await app.close();
-    }
-    await expect(request(metricsUrl).get('/metrics')).rejects.toThrow(/ECONNREFUSED/);
-  });
-
-  it('should ask for METRICS_TOKEN when one is set', async () => {
-    const port = await freePort();
-    const app = await metricsApp({ METRICS_PORT: String(port), HOST: '127.0.0.1', METRICS_TOKEN });
-    try {
-      const metricsUrl = `http://127.0.0.1:${port}`;
-      await request(metricsUrl).get('/metrics').expect(401);
-      await request(metricsUrl).get('/metrics').set({ authorization: `Bearer ${METRICS_TOKEN}` }).expect(200);
-    } finally {
-      await app.close();
-    }
   });
 });
