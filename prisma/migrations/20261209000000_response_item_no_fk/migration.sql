@@ -3,8 +3,13 @@
 -- one more entry to write. Items are never deleted and a bank with exams cannot be, so the item id taken from the
 -- loaded bank needs neither. Nothing reads responses by item alone.
 
+-- Both statements lock response (and item) for a moment: give up after 5 s rather than hold every answer queued
+-- behind a long transaction. After a timeout, mark the migration rolled back (prisma migrate resolve --rolled-back)
+-- and deploy again when it is quiet: both statements may run twice.
+SET lock_timeout = '5s';
+
 -- DropForeignKey
-ALTER TABLE "response" DROP CONSTRAINT "response_item_id_fkey";
+ALTER TABLE "response" DROP CONSTRAINT IF EXISTS "response_item_id_fkey";
 
 -- DropIndex
-DROP INDEX "response_item_id_idx";
+DROP INDEX IF EXISTS "response_item_id_idx";
