@@ -4,7 +4,7 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Redis } from 'ioredis';
 import type pg from 'pg';
 import request from 'supertest';
-import { ADMIN, answerFor, appServer, bearer, checkInvariants, createBank, seeded, sqlClient, startExam } from './support/exam-fixtures.js';
+import { ADMIN, answerFor, appServer, bearer, checkInvariants, createBank, createDefinition, seeded, sqlClient, startExam } from './support/exam-fixtures.js';
 import { TcpProxy } from './support/tcp-proxy.js';
 import { PROJECT_ROOT } from './setup/test-env.js';
 import { spawnServer, stopServer } from './support/server-process.js';
@@ -81,6 +81,40 @@ describe('Exams across failures and instances (e2e)', () => {
       expect(last).toMatchObject({ done: true, answered: 12 });
       const { answered } = await checkInvariants(db, examId);
       expect(answered).toBe(12);
+    }, 30_000);
+
+    it('should complete an exam on its last answer with Redis down: once, with its stop reason and the proficiency', async () => {
+      const server = appServer(app);
+      const { bankId, correctKeyOf } = await createBank(server, 60, 22);
+      const testDefinitionId = await createDefinition(server, bankId, { feedback: 'theta', maxItems: 5, seThreshold: 0 });
+      const started = await request(server).post('/v1/exams').set(ADMIN).send({ testDefinitionId, candidateId: 'outage-final' }).expect(201);
+      const { examId, token } = started.body;
+      let item = started.body.item;
+      const random = seeded(5);
+      await proxy.stop();
+      try {
+        let last: { done: boolean; answered: number; theta: number; stopReason?: string; item: typeof item } | undefined;
+        while (item) {
+          const body = { itemId: item.id, answer: answerFor(item.id, correctKeyOf, random) };
+          const send = () => request(server).post(`/v1/exams/${examId}/answers`).set(bearer(token)).send(body);
+          // Every answer twice at once: the advisory lock lets one write; the other replays it or is told to retry.
+          const replies = await Promise.all([send(), send()]);
+          const statuses = replies.map((res) => res.status).sort();
+          expect([[200, 200], [200, 409]]).toContainEqual(statuses);
+          last = replies.find((res) => res.status === 200)!.body;
+          item = last!.item;
+        }
+        expect(last).toMatchObject({ done: true, answered: 5, stopReason: 'MAX_ITEMS' });
+        await checkInvariants(db, examId);
+        const session = await db.query('SELECT status, stop_reason, completed_at, ended_at, theta FROM exam_session WHERE id = $1', [examId]);
+        expect(session.rows[0]).toMatchObject({ status: 'COMPLETED', stop_reason: 'MAX_ITEMS', theta: last!.theta });
+        expect(session.rows[0].completed_at).toBeInstanceOf(Date);
+        expect(session.rows[0].ended_at).toBeInstanceOf(Date);
+        const proficiency = await db.query('SELECT theta, session_id FROM proficiency WHERE candidate_id = $1 AND bank_id = $2', ['outage-final', bankId]);
+        expect(proficiency.rows).toEqual([{ theta: last!.theta, session_id: examId }]);
+      } finally {
+        await proxy.restart();
+      }
     }, 30_000);
   });
 
