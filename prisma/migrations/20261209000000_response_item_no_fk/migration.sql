@@ -13,3 +13,6 @@ ALTER TABLE "response" DROP CONSTRAINT IF EXISTS "response_item_id_fkey";
 
 -- DropIndex
 DROP INDEX IF EXISTS "response_item_id_idx";
+
+-- The rest of the deploy runs on the same connection: no lock timeout for later migrations.
+RESET lock_timeout;
