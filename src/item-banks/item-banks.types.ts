@@ -44,7 +44,7 @@ export type ItemPatch = Partial<
 /** An item's model and IRT parameters as its row carries them, whichever table the row comes from. */
 export interface ItemParameterColumns {
   model: ItemModel;
-  /** A GRM/GPCM/PCM item's; null for a 4PL item. */
+  /** A GRM/GPCM/PCM item's; null or empty for a 4PL item. */
   thresholds: number[] | null;
   a: number;
   b: number;
