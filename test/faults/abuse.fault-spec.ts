@@ -246,7 +246,7 @@ describe('Abuse resistance', () => {
           const res = await fetch(`${importer.url}/health/live`);
           await res.text();
           latencies.push(performance.now() - startedAt);
-          await sleep(5);
+          await sleep(1);
         }
       })();
       await sleep(50);
@@ -263,8 +263,12 @@ describe('Abuse resistance', () => {
       latencies.sort((a, b) => a - b);
       const p99 = latencies[Math.ceil(0.99 * latencies.length) - 1];
       console.log(`/health/live during a 10,000-item import: ${latencies.length} probes, p99 ${p99.toFixed(1)} ms, max ${latencies.at(-1)!.toFixed(1)} ms`);
-      expect(latencies.length).toBeGreaterThan(20);
+      // Enough probes that the p99 is not simply the slowest one: what remains of the stall (parsing the 5 MB body, a
+      // scavenge: 57-125 ms on this VM) delays the one probe in flight, while a stall of the kind this guards against
+      // (the import validated and written synchronously held the event loop for 1.0-1.4 s) shows in the worst probe.
+      expect(latencies.length).toBeGreaterThan(100);
       expect(p99).toBeLessThan(100);
+      expect(latencies.at(-1)!).toBeLessThan(500);
     });
   });
 
