@@ -48,10 +48,15 @@ export async function spawnServer(options: ServerOptions = {}): Promise<{ url: s
   throw new Error('server did not start');
 }
 
-export async function stopServer(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
+/** Sends `signal` and resolves once the process has exited (at once if it already had, or never started). */
+export async function endProcess(child: ChildProcess | undefined, signal: NodeJS.Signals): Promise<void> {
+  if (!child || child.exitCode !== null || child.signalCode !== null) return;
   const exited = new Promise((resolve) => child.once('exit', resolve));
-  child.kill('SIGTERM');
+  child.kill(signal);
   await exited;
+}
+
+export function stopServer(child: ChildProcess): Promise<void> {
+  return endProcess(child, 'SIGTERM');
 }
 

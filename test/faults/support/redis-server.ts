@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { Redis } from 'ioredis';
-import { freePort } from '../../support/server-process.js';
+import { endProcess, freePort } from '../../support/server-process.js';
 
 /**
  * A private `redis-server` on its own port, so a test can kill, stall or flush it without touching the
@@ -27,12 +27,8 @@ export class RedisServer {
   }
 
   /** SIGKILL: the process dies with its data; connected clients see the sockets close. */
-  async kill(): Promise<void> {
-    const child = this.child;
-    if (!child || child.exitCode !== null || child.signalCode !== null) return;
-    const exited = new Promise((resolve) => child.once('exit', resolve));
-    child.kill('SIGKILL');
-    await exited;
+  kill(): Promise<void> {
+    return endProcess(this.child, 'SIGKILL');
   }
 
   /** A new, empty server on the same port. */
