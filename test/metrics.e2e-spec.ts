@@ -4,6 +4,7 @@ import request from 'supertest';
 import { PrismaService } from '../src/prisma/prisma.service.js';
 import { SessionExpiryService } from '../src/sessions/session-expiry.service.js';
 import { answerFor, appServer, bearer, createBank, seeded, startExam } from './support/exam-fixtures.js';
+import { SERVICE_METRIC_NAMES } from './support/service-metrics.js';
 import { metricsAuth, startApp } from './support/test-app.js';
 
 type Families = ReturnType<typeof parsePrometheusTextFormat>;
@@ -42,28 +43,7 @@ describe('Prometheus metrics (e2e)', () => {
   it('should expose Node process metrics and every service metric in valid text format', async () => {
     const families = await scrape();
     const names = families.map((f) => f.name);
-    for (const name of [
-      'process_cpu_user_seconds_total',
-      'nodejs_eventloop_lag_seconds',
-      'cat_http_request_duration_seconds',
-      'cat_answers_accepted_total',
-      'cat_exams_started_total',
-      'cat_exams_completed_total',
-      'cat_exams_expired_total',
-      'cat_active_exams',
-      'cat_lock_contention_total',
-      'cat_redis_fallbacks_total',
-      'cat_bank_snapshots',
-      'cat_bank_snapshot_bytes',
-      'cat_bank_snapshot_load_duration_seconds',
-      'cat_store_errors_total',
-      'cat_db_pool_connections',
-      'cat_db_pool_connections_idle',
-      'cat_db_pool_connections_max',
-      'cat_db_pool_waiting_requests',
-      'cat_redis_up',
-      'cat_session_sweep_last_success_timestamp_seconds',
-    ]) {
+    for (const name of SERVICE_METRIC_NAMES) {
       expect(names).toContain(name);
     }
   });
