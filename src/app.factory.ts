@@ -131,7 +131,7 @@ export async function configureApp(app: NestFastifyApplication, environment: Env
     })
     .addHook('onRequest', (request, reply, done) => {
       // Hand the request id back so a client can quote it when reporting a problem.
-      void reply.headers(headers).header('x-request-id', request.id);
+      void reply.headers(headers.of(request.url)).header('x-request-id', request.id);
       if (draining) return reply.code(unavailable.statusCode).header('connection', 'close').send(unavailable);
       done();
     })

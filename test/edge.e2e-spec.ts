@@ -27,9 +27,23 @@ describe('The HTTP edge (e2e)', () => {
           'referrer-policy': 'no-referrer',
           'cross-origin-resource-policy': 'same-origin',
         });
+        // A JSON reply may load, run and be framed by nothing, and is stored by no cache (it may hold a token).
+        expect(res.headers['content-security-policy']).toBe("default-src 'none'; frame-ancestors 'none'");
+        expect(res.headers['cache-control']).toBe('no-store');
+      }
+    });
+
+    it("should send the pages (Swagger UI, the demo) helmet's policy, under which their own scripts run", async () => {
+      for (const path of ['/docs/', '/docs?x=1', '/demo/']) {
+        const res = await request(server).get(path);
+        expect(res.headers).toMatchObject({ 'x-content-type-options': 'nosniff', 'x-frame-options': 'DENY', 'cross-origin-opener-policy': 'same-origin' });
+        expect(res.headers['content-security-policy']).toContain("script-src 'self'");
         expect(res.headers['content-security-policy']).toContain("frame-ancestors 'none'");
         expect(res.headers['content-security-policy']).not.toContain('upgrade-insecure-requests');
       }
+      // The OpenAPI document is JSON like the rest of the API.
+      const document = await request(server).get('/docs-json').expect(200);
+      expect(document.headers['content-security-policy']).toBe("default-src 'none'; frame-ancestors 'none'");
     });
   });
 

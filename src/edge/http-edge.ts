@@ -53,8 +53,8 @@ export function edgeOptions(environment: Environment): FastifyHttpOptions<Server
   };
 }
 
-/** What helmet sets for this service: a CSP under which Swagger UI (/docs) still runs, no framing, same-origin resources. */
-const HELMET_POLICY: Parameters<typeof helmet>[0] = {
+/** What helmet sets on pages: a CSP under which Swagger UI (/docs) and the demo pages run, no framing, same-origin resources. */
+const PAGE_POLICY: Parameters<typeof helmet>[0] = {
   contentSecurityPolicy: {
     directives: {
       defaultSrc: ["'self'"],
@@ -74,17 +74,43 @@ const HELMET_POLICY: Parameters<typeof helmet>[0] = {
 };
 
 /**
- * Helmet's headers for HELMET_POLICY, computed once: they are the same on every response, and building helmet's
- * middleware per request (as @fastify/helmet does) costs several microseconds of every answer.
+ * What an API reply (JSON) carries: a policy that lets it load or run nothing and be framed nowhere, and no caching
+ * anywhere (replies hold exam tokens, launch tokens, candidates' answers and abilities). Helmet's other headers
+ * (cross-origin opener policy, origin-agent-cluster, DNS prefetch, IE and Flash switches) only act on documents.
  */
-export function securityHeaders(): Readonly<Record<string, string>> {
-  const headers: Record<string, string> = {};
+const API_HEADERS = {
+  'content-security-policy': "default-src 'none'; frame-ancestors 'none'",
+  'cross-origin-resource-policy': 'same-origin',
+  'referrer-policy': 'no-referrer',
+  'strict-transport-security': 'max-age=31536000; includeSubDomains',
+  'x-content-type-options': 'nosniff',
+  'x-frame-options': 'DENY',
+  'cache-control': 'no-store',
+};
+
+/** Paths served as documents (Swagger UI, the demo pages and their assets); everything else is the JSON API. */
+const PAGE_PATH = /^\/(docs|demo)([/?]|$)/;
+
+export interface SecurityHeaders {
+  api: Readonly<Record<string, string>>;
+  page: Readonly<Record<string, string>>;
+  /** The set a request's reply goes out with. */
+  of(url: string): Readonly<Record<string, string>>;
+}
+
+/**
+ * The security headers, computed once (they are the same on every reply; building helmet's middleware per request,
+ * as @fastify/helmet does, costs several microseconds of every answer). Pages get helmet's; the API its own, shorter set.
+ */
+export function securityHeaders(): SecurityHeaders {
+  const page: Record<string, string> = {};
   const response = {
-    setHeader: (name: string, value: unknown) => void (headers[name.toLowerCase()] = String(value)),
-    removeHeader: (name: string) => void delete headers[name.toLowerCase()],
+    setHeader: (name: string, value: unknown) => void (page[name.toLowerCase()] = String(value)),
+    removeHeader: (name: string) => void delete page[name.toLowerCase()],
   };
-  helmet(HELMET_POLICY)({} as IncomingMessage, response as unknown as ServerResponse, () => undefined);
-  return Object.freeze(headers);
+  helmet(PAGE_POLICY)({} as IncomingMessage, response as unknown as ServerResponse, () => undefined);
+  const headers = { api: Object.freeze({ ...API_HEADERS }), page: Object.freeze(page) };
+  return { ...headers, of: (url) => (PAGE_PATH.test(url) ? headers.page : headers.api) };
 }
 
 /**
