@@ -71,11 +71,15 @@ describe('Postgres faults', () => {
   });
 
   it('should not double-write when a submission holds the lock past LOCK_TTL_MS (the database guard holds)', async () => {
-    const started = await call(server.url, 'POST', '/v1/exams', { body: { bankId: bank.bankId, candidateId: 'slow-writer' }, headers: ADMIN });
+    // A bank of its own: the start reads its version and loads it, so the first answer (sent at once) has nothing to
+    // ask Postgres before it takes the lock. On a bank whose version was read almost a second earlier, it could stall
+    // on the version check instead and meet the second answer at the lock.
+    const ownBank = await createBank(server.url, 20, 72);
+    const started = await call(server.url, 'POST', '/v1/exams', { body: { bankId: ownBank.bankId, candidateId: 'slow-writer' }, headers: ADMIN });
     expect(started.status).toBe(201);
     const { examId, token } = started.body;
     const itemId = started.body.item.id as string;
-    const correct = bank.correctKeyOf.get(itemId)!;
+    const correct = ownBank.correctKeyOf.get(itemId)!;
     const wrong = ['A', 'B', 'C', 'D'].find((key) => key !== correct)!;
     const submit = (answer: string) =>
       call(server.url, 'POST', `/v1/exams/${examId}/answers`, { body: { itemId, answer }, headers: { authorization: `Bearer ${token}` } });
