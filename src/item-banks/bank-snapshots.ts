@@ -33,6 +33,13 @@ export interface BankSnapshot {
   bytes: number;
 }
 
+/** A bank's version as last read from Postgres; `refreshing`: the next read has been started ahead of expiry. */
+interface KnownVersion {
+  version: number | null;
+  checkedAt: number;
+  refreshing: boolean;
+}
+
 /** A pinned exam's view of its bank, rebuilt when the bank's current version moves (enabled flags and K are current). */
 interface PinnedSnapshot {
   builtOn: number;
@@ -51,6 +58,13 @@ export interface BankSnapshotStats {
 /** How long a bank's version number is trusted before asking Postgres again. */
 export const VERSION_CHECK_MS = 1_000;
 
+/**
+ * Once a version is this old, the request that finds it still uses it but starts the next check in the background:
+ * under steady traffic no request waits for the check (nor queues behind it for a pool connection). Only a bank
+ * that was idle for a second pays it in line.
+ */
+export const VERSION_REFRESH_AHEAD_MS = VERSION_CHECK_MS / 2;
+
 /** Per-item overhead of the content objects and map entries, on top of the characters themselves. */
 const ITEM_OVERHEAD_BYTES = 200;
 
@@ -59,20 +73,23 @@ const KNOWN_VERSIONS = 100_000;
 
 /**
  * In-process bank snapshots keyed by (bank, version), within BANK_CACHE_MAX_MB: past it, the least recently used
- * banks are dropped (and reloaded when next used). A request costs at most one tiny version lookup per second
- * per bank, never an item read; a version bump (import, PATCH) reloads the snapshot, on this instance at once and
- * on the others within VERSION_CHECK_MS. Concurrent requests share one version check and one load.
+ * banks are dropped (and reloaded when next used). An instance looks a bank's version up at most twice a second
+ * (one tiny query), never reads items for it while the version holds; a version bump (import, PATCH) reloads the snapshot, on this instance at once and
+ * on the others within VERSION_CHECK_MS. Concurrent requests share one version check and one load; under steady
+ * traffic the check runs ahead of expiry, off every request's path (VERSION_REFRESH_AHEAD_MS).
  */
 @Injectable()
 export class BankSnapshots {
   private readonly banks: BoundedCache<string, BankSnapshot>;
-  private readonly versions = new BoundedCache<string, { version: number | null; checkedAt: number }>({ maxEntries: KNOWN_VERSIONS });
+  private readonly versions = new BoundedCache<string, KnownVersion>({ maxEntries: KNOWN_VERSIONS });
   private readonly checking = new Map<string, Promise<number | null>>();
   private readonly loading = new Map<string, Promise<BankSnapshot | null>>();
   private readonly pinned: BoundedCache<string, PinnedSnapshot>;
   private readonly pinning = new Map<string, Promise<BankSnapshot>>();
   private loads = 0;
   private loadMs = 0;
+  /** Counts invalidate() calls: a version read before one is stale for this instance. */
+  private invalidations = 0;
 
   constructor(
     private readonly repository: ItemBanksRepository,
@@ -86,9 +103,15 @@ export class BankSnapshots {
     metrics.setBankSnapshotSource(() => this.stats());
   }
 
-  /** Forget what this instance knows about a bank's version (after it changed here). */
+  /**
+   * Forget what this instance knows about a bank's version (after it changed here). A check or load already under way
+   * may have read the old version: the next request does not join it, and what it read is not remembered.
+   */
   invalidate(bankId: string): void {
+    this.invalidations++;
     this.versions.delete(bankId);
+    this.checking.delete(bankId);
+    this.loading.delete(bankId);
   }
 
   /** The current snapshot of a bank, null when the bank does not exist. */
@@ -131,15 +154,27 @@ export class BankSnapshots {
 
   private currentVersion(bankId: string): number | null | Promise<number | null> {
     const known = this.versions.get(bankId);
-    if (known && Date.now() - known.checkedAt < VERSION_CHECK_MS) return known.version;
+    const age = known ? Date.now() - known.checkedAt : Number.POSITIVE_INFINITY;
+    if (!known || age >= VERSION_CHECK_MS) return this.checkVersion(bankId);
+    if (age >= VERSION_REFRESH_AHEAD_MS && !known.refreshing) {
+      // One try per reading: should it fail, the version expires and the next request checks in line (and fails loudly).
+      known.refreshing = true;
+      this.checkVersion(bankId).catch(() => undefined);
+    }
+    return known.version;
+  }
+
+  private checkVersion(bankId: string): Promise<number | null> {
     return this.singleFlight(this.checking, bankId, async () => {
+      const epoch = this.invalidations;
       const version = await this.repository.bankVersion(bankId);
-      this.versions.set(bankId, { version, checkedAt: Date.now() });
+      if (epoch === this.invalidations) this.versions.set(bankId, { version, checkedAt: Date.now(), refreshing: false });
       return version;
     });
   }
 
   private async load(bankId: string): Promise<BankSnapshot | null> {
+    const epoch = this.invalidations;
     const started = performance.now();
     const rows = await this.repository.loadSnapshotRows(bankId);
     if (rows.length === 0) return null;
@@ -150,15 +185,19 @@ export class BankSnapshots {
     this.metrics.bankSnapshotLoaded(elapsedMs / 1000);
     const current = this.banks.peek(bankId);
     if (!current || current.version <= loaded.version) this.banks.set(bankId, loaded);
-    this.versions.set(bankId, { version: loaded.version, checkedAt: Date.now() });
+    if (epoch === this.invalidations) this.versions.set(bankId, { version: loaded.version, checkedAt: Date.now(), refreshing: false });
     return loaded;
   }
 
   private singleFlight<T>(pending: Map<string, Promise<T>>, key: string, work: () => Promise<T>): Promise<T> {
     let promise = pending.get(key);
     if (!promise) {
-      promise = work().finally(() => pending.delete(key));
-      pending.set(key, promise);
+      const started: Promise<T> = work().finally(() => {
+        // Unless invalidate() has dropped it and another has taken its place.
+        if (pending.get(key) === started) pending.delete(key);
+      });
+      pending.set(key, started);
+      promise = started;
     }
     return promise;
   }
