@@ -72,88 +72,83 @@ describe(BankSnapshots.name, () => {
     jest.useRealTimers();
   });
 
-  /** The first use: one lookup in line, then the load. */
-  async function loadBank(): Promise<void> {
+  /** The bank after its first use (one lookup in line, then the load), its version then `ageMs` old. */
+  async function loadedBank(ageMs: number): Promise<void> {
     const first = snapshots.get(BANK);
     source.answer();
     expect((await first)!.version).toBe(source.version);
+    jest.advanceTimersByTime(ageMs);
+  }
+
+  const versionServed = async () => (await snapshots.get(BANK))!.version;
+
+  /** Version 4 is saved here while a background lookup, which read version 1, is still under way. */
+  async function invalidatedDuringLookup(): Promise<void> {
+    await loadedBank(VERSION_REFRESH_AHEAD_MS);
+    expect(await versionServed()).toBe(1); // and starts the lookup
+    source.version = 4;
+    snapshots.invalidate(BANK);
   }
 
   it('should ask Postgres nothing while the version is younger than the refresh-ahead age', async () => {
-    await loadBank();
-    jest.advanceTimersByTime(VERSION_REFRESH_AHEAD_MS - 1);
-    expect((await snapshots.get(BANK))!.version).toBe(1);
+    await loadedBank(VERSION_REFRESH_AHEAD_MS - 1);
+    expect(await versionServed()).toBe(1);
     expect(source.lookups).toHaveLength(0);
   });
 
   it('should answer at once with the version it has, and look the next one up in the background, once', async () => {
-    await loadBank();
-    jest.advanceTimersByTime(VERSION_REFRESH_AHEAD_MS);
+    await loadedBank(VERSION_REFRESH_AHEAD_MS);
     source.version = 2;
     // Neither request waits for the lookup (still unanswered); only the first starts one.
-    expect((await snapshots.get(BANK))!.version).toBe(1);
-    expect((await snapshots.get(BANK))!.version).toBe(1);
+    expect([await versionServed(), await versionServed()]).toEqual([1, 1]);
     expect(source.lookups).toHaveLength(1);
     source.answer();
     await settled();
-    expect((await snapshots.get(BANK))!.version).toBe(2);
+    expect(await versionServed()).toBe(2);
     expect(source.lookups).toHaveLength(0);
   });
 
   it('should wait for the lookup once the version is VERSION_CHECK_MS old (a bank idle for that long)', async () => {
-    await loadBank();
-    jest.advanceTimersByTime(VERSION_CHECK_MS);
+    await loadedBank(VERSION_CHECK_MS);
     source.version = 3;
     let done = false;
-    const request = snapshots.get(BANK).then((bank) => {
-      done = true;
-      return bank;
-    });
+    const request = versionServed().finally(() => (done = true));
     await settled();
     expect(done).toBe(false);
     source.answer();
-    expect((await request)!.version).toBe(3);
+    expect(await request).toBe(3);
   });
 
   it('should not try again in the background after a failed lookup; the version expires and the next request fails loudly', async () => {
-    await loadBank();
-    jest.advanceTimersByTime(VERSION_REFRESH_AHEAD_MS);
-    expect((await snapshots.get(BANK))!.version).toBe(1);
+    await loadedBank(VERSION_REFRESH_AHEAD_MS);
+    expect(await versionServed()).toBe(1);
     source.answer(new Error('connection refused'));
     await settled();
-    expect((await snapshots.get(BANK))!.version).toBe(1);
+    expect(await versionServed()).toBe(1);
     expect(source.lookups).toHaveLength(0);
     jest.advanceTimersByTime(VERSION_CHECK_MS);
-    const request = snapshots.get(BANK);
+    const request = versionServed();
     source.answer(new Error('connection refused'));
     await expect(request).rejects.toThrow('connection refused');
   });
 
   it('should not join a lookup that began before invalidate()', async () => {
-    await loadBank();
-    jest.advanceTimersByTime(VERSION_REFRESH_AHEAD_MS);
-    await snapshots.get(BANK); // starts a background lookup, which reads the old version
-    source.version = 4;
-    snapshots.invalidate(BANK);
-    const after = snapshots.get(BANK);
+    await invalidatedDuringLookup();
+    const after = versionServed();
     expect(source.lookups).toHaveLength(2);
     source.answer(1);
     source.answer(4);
-    expect((await after)!.version).toBe(4);
+    expect(await after).toBe(4);
   });
 
   it('should not remember what a lookup that began before invalidate() read', async () => {
-    await loadBank();
-    jest.advanceTimersByTime(VERSION_REFRESH_AHEAD_MS);
-    await snapshots.get(BANK); // starts a background lookup, which reads the old version
-    source.version = 4;
-    snapshots.invalidate(BANK);
+    await invalidatedDuringLookup();
     source.answer(1);
     await settled();
     // Version 1, freshly read, would hold for a second: the next request looks the version up instead.
-    const after = snapshots.get(BANK);
+    const after = versionServed();
     expect(source.lookups).toHaveLength(1);
     source.answer();
-    expect((await after)!.version).toBe(4);
+    expect(await after).toBe(4);
   });
 });
