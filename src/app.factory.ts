@@ -121,7 +121,7 @@ export async function configureApp(app: NestFastifyApplication, environment: Env
     draining = true;
   });
   const unavailable = errorBody(ErrorCode.SERVICE_UNAVAILABLE, 'This instance is shutting down, retry the request');
-  const headers = securityHeaders();
+  const securityHeadersOf = securityHeaders();
   // Callback-style hooks: they run on every request, and an async hook costs a promise each time.
   fastify
     // Shutdown: requests already running finish; new ones (on kept-alive connections) are turned away.
@@ -131,7 +131,7 @@ export async function configureApp(app: NestFastifyApplication, environment: Env
     })
     .addHook('onRequest', (request, reply, done) => {
       // Hand the request id back so a client can quote it when reporting a problem.
-      void reply.headers(headers.of(request.url)).header('x-request-id', request.id);
+      void reply.headers(securityHeadersOf(request.url)).header('x-request-id', request.id);
       if (draining) return reply.code(unavailable.statusCode).header('connection', 'close').send(unavailable);
       done();
     })

@@ -91,26 +91,21 @@ const API_HEADERS = {
 /** Paths served as documents (Swagger UI, the demo pages and their assets); everything else is the JSON API. */
 const PAGE_PATH = /^\/(docs|demo)([/?]|$)/;
 
-export interface SecurityHeaders {
-  api: Readonly<Record<string, string>>;
-  page: Readonly<Record<string, string>>;
-  /** The set a request's reply goes out with. */
-  of(url: string): Readonly<Record<string, string>>;
-}
-
 /**
- * The security headers, computed once (they are the same on every reply; building helmet's middleware per request,
- * as @fastify/helmet does, costs several microseconds of every answer). Pages get helmet's; the API its own, shorter set.
+ * The security headers of a request's reply, by its URL: helmet's on pages, the API's own shorter set on the rest.
+ * Computed once (they are the same on every reply; building helmet's middleware per request, as @fastify/helmet does,
+ * costs several microseconds of every answer).
  */
-export function securityHeaders(): SecurityHeaders {
+export function securityHeaders(): (url: string) => Readonly<Record<string, string>> {
   const page: Record<string, string> = {};
   const response = {
     setHeader: (name: string, value: unknown) => void (page[name.toLowerCase()] = String(value)),
     removeHeader: (name: string) => void delete page[name.toLowerCase()],
   };
   helmet(PAGE_POLICY)({} as IncomingMessage, response as unknown as ServerResponse, () => undefined);
-  const headers = { api: Object.freeze({ ...API_HEADERS }), page: Object.freeze(page) };
-  return { ...headers, of: (url) => (PAGE_PATH.test(url) ? headers.page : headers.api) };
+  const pageHeaders = Object.freeze(page);
+  const apiHeaders = Object.freeze({ ...API_HEADERS });
+  return (url) => (PAGE_PATH.test(url) ? pageHeaders : apiHeaders);
 }
 
 /**

@@ -49,8 +49,8 @@ class VersionSource {
   }
 
   /** Answers the oldest lookup still waiting with the current version (or an error). */
-  answer(with_: number | Error = this.version): void {
-    this.lookups.shift()!.settle(with_);
+  answer(version: number | Error = this.version): void {
+    this.lookups.shift()!.settle(version);
   }
 }
 
