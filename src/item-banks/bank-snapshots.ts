@@ -74,9 +74,10 @@ const KNOWN_VERSIONS = 100_000;
 /**
  * In-process bank snapshots keyed by (bank, version), within BANK_CACHE_MAX_MB: past it, the least recently used
  * banks are dropped (and reloaded when next used). An instance looks a bank's version up at most twice a second
- * (one tiny query), never reads items for it while the version holds; a version bump (import, PATCH) reloads the snapshot, on this instance at once and
- * on the others within VERSION_CHECK_MS. Concurrent requests share one version check and one load; under steady
- * traffic the check runs ahead of expiry, off every request's path (VERSION_REFRESH_AHEAD_MS).
+ * (one tiny query) and reads no item while the version holds; a version bump (import, PATCH) reloads the snapshot,
+ * on this instance at once and on the others within VERSION_CHECK_MS. Concurrent requests share one version check
+ * and one load; under steady traffic the check runs ahead of expiry, off every request's path
+ * (VERSION_REFRESH_AHEAD_MS).
  */
 @Injectable()
 export class BankSnapshots {
