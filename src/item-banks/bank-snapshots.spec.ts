@@ -30,32 +30,47 @@ const bankRow = (version: number): SnapshotRow => ({
   d: 1,
 });
 
+/** A reply the spec gives when it chooses. */
+interface Pending<T> {
+  settle: (answer: T | Error) => void;
+}
+
+function pending<T>(queue: Pending<T>[]): Promise<T> {
+  return new Promise((resolve, reject) => {
+    queue.push({ settle: (answer) => (answer instanceof Error ? reject(answer) : resolve(answer)) });
+  });
+}
+
 /**
- * The repository as far as snapshots use it: the bank's version, answered when the spec says so (each lookup waits
- * on its own promise), and its rows.
+ * The repository as far as snapshots use it: the bank's version and its rows, each answered when the spec says so
+ * (every lookup and load waits on its own promise).
  */
 class VersionSource {
   version = 1;
-  readonly lookups: { settle: (version: number | Error) => void }[] = [];
+  readonly lookups: Pending<number | null>[] = [];
+  readonly loads: Pending<SnapshotRow[]>[] = [];
 
   bankVersion(): Promise<number | null> {
-    return new Promise((resolve, reject) => {
-      this.lookups.push({ settle: (answer) => (answer instanceof Error ? reject(answer) : resolve(answer)) });
-    });
+    return pending(this.lookups);
   }
 
   loadSnapshotRows(): Promise<SnapshotRow[]> {
-    return Promise.resolve([bankRow(this.version)]);
+    return pending(this.loads);
   }
 
   /** Answers the oldest lookup still waiting with the current version (or an error). */
   answer(version: number | Error = this.version): void {
     this.lookups.shift()!.settle(version);
   }
+
+  /** Answers the oldest load still waiting with the bank's rows at `version`. */
+  deliver(version = this.version): void {
+    this.loads.shift()!.settle([bankRow(version)]);
+  }
 }
 
 const settled = async () => {
-  for (let i = 0; i < 5; i++) await Promise.resolve();
+  for (let i = 0; i < 10; i++) await Promise.resolve();
 };
 
 describe(BankSnapshots.name, () => {
@@ -76,6 +91,8 @@ describe(BankSnapshots.name, () => {
   async function loadedBank(ageMs: number): Promise<void> {
     const first = snapshots.get(BANK);
     source.answer();
+    await settled();
+    source.deliver();
     expect((await first)!.version).toBe(source.version);
     jest.advanceTimersByTime(ageMs);
   }
@@ -104,7 +121,10 @@ describe(BankSnapshots.name, () => {
     expect(source.lookups).toHaveLength(1);
     source.answer();
     await settled();
-    expect(await versionServed()).toBe(2);
+    const next = versionServed();
+    await settled();
+    source.deliver();
+    expect(await next).toBe(2);
     expect(source.lookups).toHaveLength(0);
   });
 
@@ -116,6 +136,8 @@ describe(BankSnapshots.name, () => {
     await settled();
     expect(done).toBe(false);
     source.answer();
+    await settled();
+    source.deliver();
     expect(await request).toBe(3);
   });
 
@@ -138,6 +160,8 @@ describe(BankSnapshots.name, () => {
     expect(source.lookups).toHaveLength(2);
     source.answer(1);
     source.answer(4);
+    await settled();
+    source.deliver();
     expect(await after).toBe(4);
   });
 
@@ -149,6 +173,61 @@ describe(BankSnapshots.name, () => {
     const after = versionServed();
     expect(source.lookups).toHaveLength(1);
     source.answer();
+    await settled();
+    source.deliver();
     expect(await after).toBe(4);
+  });
+
+  it("should not drop another bank's lookup on invalidate()", async () => {
+    await loadedBank(VERSION_REFRESH_AHEAD_MS);
+    expect(await versionServed()).toBe(1); // and starts the lookup
+    source.version = 2;
+    snapshots.invalidate('00000000-0000-4000-8000-000000000002');
+    source.answer();
+    await settled();
+    const next = versionServed();
+    await settled();
+    expect(source.lookups).toHaveLength(0);
+    source.deliver();
+    expect(await next).toBe(2);
+  });
+
+  it('should load again when the load it joined began before the version moved', async () => {
+    const first = snapshots.get(BANK);
+    source.answer();
+    await settled();
+    // The first load is still reading version 1 when the bank moves to 2 here.
+    source.version = 2;
+    snapshots.invalidate(BANK);
+    const second = snapshots.get(BANK);
+    source.answer();
+    await settled();
+    expect(source.loads).toHaveLength(1);
+    source.deliver(1);
+    expect((await first)!.version).toBe(1);
+    await settled();
+    expect(source.loads).toHaveLength(1);
+    source.deliver();
+    expect((await second)!.version).toBe(2);
+  });
+
+  it('should not take the version back to what a load read while a lookup found a newer one', async () => {
+    const first = snapshots.get(BANK);
+    source.answer();
+    await settled();
+    // While the first load (version 1) runs, the version ages and a background lookup reads version 2.
+    jest.advanceTimersByTime(VERSION_REFRESH_AHEAD_MS);
+    source.version = 2;
+    const joined = snapshots.get(BANK);
+    source.answer();
+    await settled();
+    source.deliver(1);
+    expect([(await first)!.version, (await joined)!.version]).toEqual([1, 1]);
+    // Version 2 holds: the next request loads it without another lookup.
+    const next = versionServed();
+    await settled();
+    expect(source.lookups).toHaveLength(0);
+    source.deliver();
+    expect(await next).toBe(2);
   });
 });

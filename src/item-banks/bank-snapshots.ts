@@ -89,8 +89,6 @@ export class BankSnapshots {
   private readonly pinning = new Map<string, Promise<BankSnapshot>>();
   private loads = 0;
   private loadMs = 0;
-  /** Counts invalidate() calls: a version read before one is stale for this instance. */
-  private invalidations = 0;
 
   constructor(
     private readonly repository: ItemBanksRepository,
@@ -105,14 +103,13 @@ export class BankSnapshots {
   }
 
   /**
-   * Forget what this instance knows about a bank's version (after it changed here). A check or load already under way
-   * may have read the old version: the next request does not join it, and what it read is not remembered.
+   * Forget what this instance knows about a bank's version (after it changed here). A lookup already under way may
+   * have read the old version: the next request does not join it, and what it read is not remembered. (A load under
+   * way is left to finish: `get` loads again when what it brings is older than the version it was asked for.)
    */
   invalidate(bankId: string): void {
-    this.invalidations++;
     this.versions.delete(bankId);
     this.checking.delete(bankId);
-    this.loading.delete(bankId);
   }
 
   /** The current snapshot of a bank, null when the bank does not exist. */
@@ -121,7 +118,10 @@ export class BankSnapshots {
     if (version === null) return null;
     const cached = this.banks.get(bankId);
     if (cached && cached.version >= version) return cached;
-    return this.singleFlight(this.loading, bankId, () => this.load(bankId));
+    const loaded = await this.singleFlight(this.loading, bankId, () => this.load(bankId));
+    // A load begun before the version moved (an edit here or elsewhere) brought the old rows: one more, shared.
+    if (loaded && loaded.version < version) return this.singleFlight(this.loading, bankId, () => this.load(bankId));
+    return loaded;
   }
 
   /**
@@ -166,16 +166,14 @@ export class BankSnapshots {
   }
 
   private checkVersion(bankId: string): Promise<number | null> {
-    return this.singleFlight(this.checking, bankId, async () => {
-      const epoch = this.invalidations;
+    return this.singleFlight(this.checking, bankId, async (stillCurrent) => {
       const version = await this.repository.bankVersion(bankId);
-      if (epoch === this.invalidations) this.versions.set(bankId, { version, checkedAt: Date.now(), refreshing: false });
+      if (stillCurrent()) this.versions.set(bankId, { version, checkedAt: Date.now(), refreshing: false });
       return version;
     });
   }
 
   private async load(bankId: string): Promise<BankSnapshot | null> {
-    const epoch = this.invalidations;
     const started = performance.now();
     const rows = await this.repository.loadSnapshotRows(bankId);
     if (rows.length === 0) return null;
@@ -186,21 +184,21 @@ export class BankSnapshots {
     this.metrics.bankSnapshotLoaded(elapsedMs / 1000);
     const current = this.banks.peek(bankId);
     if (!current || current.version <= loaded.version) this.banks.set(bankId, loaded);
-    if (epoch === this.invalidations) this.versions.set(bankId, { version: loaded.version, checkedAt: Date.now(), refreshing: false });
     return loaded;
   }
 
-  private singleFlight<T>(pending: Map<string, Promise<T>>, key: string, work: () => Promise<T>): Promise<T> {
-    let promise = pending.get(key);
-    if (!promise) {
-      const started: Promise<T> = work().finally(() => {
-        // Unless invalidate() has dropped it and another has taken its place.
-        if (pending.get(key) === started) pending.delete(key);
-      });
-      pending.set(key, started);
-      promise = started;
-    }
-    return promise;
+  /**
+   * One `work` per key at a time; callers meanwhile share it. `stillCurrent` (to be called after the work's first
+   * await) tells it whether it is still the one later callers would join, i.e. invalidate() has not dropped it.
+   */
+  private singleFlight<T>(pending: Map<string, Promise<T>>, key: string, work: (stillCurrent: () => boolean) => Promise<T>): Promise<T> {
+    const running = pending.get(key);
+    if (running) return running;
+    const started: Promise<T> = work(() => pending.get(key) === started).finally(() => {
+      if (pending.get(key) === started) pending.delete(key);
+    });
+    pending.set(key, started);
+    return started;
   }
 }
 
