@@ -111,18 +111,14 @@ export async function configureApp(app: NestFastifyApplication, environment: Env
   bindRequestLoggers(fastify);
   const logRequests = requestLineSwitches.get(fastify) !== false && rootLogger.isLevelEnabled('info');
   const metrics = app.get(MetricsService);
-  await configureEdge(app, environment);
-  await configureRateLimits(app, environment, new RateCounter(app.get<RedisClient>(REDIS_CLIENT), metrics));
-  app.useGlobalPipes(createValidationPipe());
-  app.useGlobalFilters(new AllExceptionsFilter(metrics));
-  registerHttpMetrics(fastify, metrics);
   let draining = false;
   drainSwitches.set(app, () => {
     draining = true;
   });
   const unavailable = errorBody(ErrorCode.SERVICE_UNAVAILABLE, 'This instance is shutting down, retry the request');
   const securityHeadersOf = securityHeaders();
-  // Callback-style hooks: they run on every request, and an async hook costs a promise each time.
+  // Callback-style hooks: they run on every request, and an async hook costs a promise each time. These come before
+  // the rate limits', so that a 429 carries the headers and the id too (the adapter answers CORS preflights earlier).
   fastify
     // Shutdown: requests already running finish; new ones (on kept-alive connections) are turned away.
     .addHook('preClose', (done) => {
@@ -134,7 +130,13 @@ export async function configureApp(app: NestFastifyApplication, environment: Env
       void reply.headers(securityHeadersOf(request.url)).header('x-request-id', request.id);
       if (draining) return reply.code(unavailable.statusCode).header('connection', 'close').send(unavailable);
       done();
-    })
+    });
+  await configureEdge(app, environment);
+  await configureRateLimits(app, environment, new RateCounter(app.get<RedisClient>(REDIS_CLIENT), metrics));
+  app.useGlobalPipes(createValidationPipe());
+  app.useGlobalFilters(new AllExceptionsFilter(metrics));
+  registerHttpMetrics(fastify, metrics);
+  fastify
     // Route pattern (not the raw URL: no ids or tokens), status and duration; the request id comes with request.log.
     .addHook('onResponse', (request, reply, done) => {
       if (logRequests) {

@@ -429,7 +429,11 @@ describe('Rate limits', () => {
     expect(firstRefusal).toBeLessThan(AUTH_FAILURES + 10);
     expect(statuses.slice(firstRefusal).every((s) => s === 429)).toBe(true);
     // Even the right key, from that address, waits out the minute; another address is not affected.
-    expect((await fetch(`${server.url}/v1/admin/stats`, { headers: from('203.0.113.9', ADMIN) })).status).toBe(429);
+    const turnedAway = await fetch(`${server.url}/v1/admin/stats`, { headers: from('203.0.113.9', ADMIN) });
+    expect(turnedAway.status).toBe(429);
+    // Refused before any route, it still goes out with the API's headers and a request id.
+    expect(turnedAway.headers.get('cache-control')).toBe('no-store');
+    expect(turnedAway.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
     expect((await fetch(`${server.url}/docs-json`, { headers: from('203.0.113.9') })).status).toBe(429);
     expect((await fetch(`${server.url}/docs-json`, { headers: from('203.0.113.10') })).status).toBe(200);
     // Health probes are never turned away.
