@@ -67,11 +67,18 @@ class VersionSource {
   deliver(version = this.version): void {
     this.loads.shift()!.settle([bankRow(version)]);
   }
+
+  /** Answers the oldest lookup with the current version, then the load that it starts. */
+  async answerThenDeliver(): Promise<void> {
+    this.answer();
+    await settled();
+    this.deliver();
+  }
 }
 
-const settled = async () => {
+async function settled(): Promise<void> {
   for (let i = 0; i < 10; i++) await Promise.resolve();
-};
+}
 
 describe(BankSnapshots.name, () => {
   let source: VersionSource;
@@ -90,9 +97,7 @@ describe(BankSnapshots.name, () => {
   /** The bank after its first use (one lookup in line, then the load), its version then `ageMs` old. */
   async function loadedBank(ageMs: number): Promise<void> {
     const first = snapshots.get(BANK);
-    source.answer();
-    await settled();
-    source.deliver();
+    await source.answerThenDeliver();
     expect((await first)!.version).toBe(source.version);
     jest.advanceTimersByTime(ageMs);
   }
@@ -135,9 +140,7 @@ describe(BankSnapshots.name, () => {
     const request = versionServed().finally(() => (done = true));
     await settled();
     expect(done).toBe(false);
-    source.answer();
-    await settled();
-    source.deliver();
+    await source.answerThenDeliver();
     expect(await request).toBe(3);
   });
 
@@ -172,9 +175,7 @@ describe(BankSnapshots.name, () => {
     // Version 1, freshly read, would hold for a second: the next request looks the version up instead.
     const after = versionServed();
     expect(source.lookups).toHaveLength(1);
-    source.answer();
-    await settled();
-    source.deliver();
+    await source.answerThenDeliver();
     expect(await after).toBe(4);
   });
 
