@@ -9,7 +9,8 @@
  * Flags: --seconds N (per level, default 10), --levels 16,64,256, --active-exams N (held open for the
  * flat-latency check, default 10000), --instances N (server processes behind a round-robin client, default 1),
  * --cpu-prof DIR (V8 CPU profile of the server, written to DIR when it exits; `node scripts/profile-summary.mjs
- * DIR/*.cpuprofile` summarises it).
+ * DIR/*.cpuprofile` summarises it), --node PATH (the Node.js binary both servers run on, default the one running this
+ * script: e.g. the production image's Node 24 on a machine whose own Node is older).
  *
  * Side by side: --floor PATH also starts that server (a framework-free floor of the same contract, e.g.
  * ../shared/perf-floor/floor-server.mjs) on a database of its own, and drives both with the same client,
@@ -48,6 +49,16 @@ const INSTANCES = Number(flag('instances', '1'));
 const FLOOR = flag('floor', '');
 const ROUNDS = Number(flag('rounds', '2'));
 const FULL = !FLOOR || process.argv.includes('--full');
+const SERVER_NODE = path.resolve(flag('node', process.execPath));
+
+/** The version the servers will run on; a clear error, before anything starts, when --node is not a Node.js binary. */
+function serverNodeVersion(): string {
+  try {
+    return execFileSync(SERVER_NODE, ['--version'], { encoding: 'utf8' }).trim();
+  } catch (error) {
+    throw new Error(`--node ${SERVER_NODE}: not a Node.js binary that runs here (${(error as Error).message})`, { cause: error });
+  }
+}
 
 const agent = new http.Agent({ keepAlive: true, maxSockets: 1024 });
 
@@ -309,6 +320,7 @@ async function storeTrafficOfOneExam(target: Target, databaseName: string, dbUrl
 }
 
 async function main(): Promise<void> {
+  const serverVersion = serverNodeVersion();
   const suffix = randomBytes(4).toString('hex');
   const database = `cat_bench_${suffix}`;
   const floorDatabase = `cat_bench_${suffix}_floor`;
@@ -337,7 +349,7 @@ async function main(): Promise<void> {
     const service: Target = { name: 'service', bases: [], pids: [], bankId: '' };
     for (let n = 0; n < INSTANCES; n++) {
       const port = await freePort();
-      const server = spawn(process.execPath, [...profiling, 'dist/main.js'], {
+      const server = spawn(SERVER_NODE, [...profiling, 'dist/main.js'], {
         cwd: ROOT,
         env: {
           ...process.env,
@@ -369,7 +381,7 @@ async function main(): Promise<void> {
     let floor: Target | null = null;
     if (FLOOR) {
       const port = await freePort();
-      const child = spawn(process.execPath, [path.resolve(FLOOR)], {
+      const child = spawn(SERVER_NODE, [path.resolve(FLOOR)], {
         cwd: ROOT,
         env: { ...process.env, PORT: String(port), PG_URL: urlOf(floorDatabase), REDIS_PORT: new URL(REDIS_URL).port || '6379' },
         stdio: ['ignore', 'ignore', 'inherit'],
@@ -407,6 +419,7 @@ async function main(): Promise<void> {
 
     lines.push(
       `Machine: ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}; load generator on the same machine.`,
+      `Servers on Node ${serverVersion}${SERVER_NODE === process.execPath ? '' : ` (${SERVER_NODE})`}.`,
       `Run: \`npm run bench:api -- ${process.argv.slice(2).join(' ')}\`, 1,000-item 2PL bank, 20-item exams, pool ${POOL_SIZE} per instance, ${SECONDS} s per run.`,
       '',
     );
@@ -490,7 +503,7 @@ async function main(): Promise<void> {
 
       // Ceiling 1: Fastify hello world in its own process, same client, same concurrency.
       const helloPort = await freePort();
-      const hello = spawn(process.execPath, ['-e', `const f=require('fastify')();f.get('/',async()=>({ok:true}));f.listen({port:${helloPort},host:'127.0.0.1'})`], {
+      const hello = spawn(SERVER_NODE, ['-e', `const f=require('fastify')();f.get('/',async()=>({ok:true}));f.listen({port:${helloPort},host:'127.0.0.1'})`], {
         cwd: ROOT,
         stdio: 'ignore',
       });
