@@ -28,7 +28,8 @@ export function sessionStatements(ttlSeconds: number) {
    * The answer write, one statement (one round trip, one implicit transaction): the session advances under the
    * optimistic version check, and the response row is written only if it did. It returns no rows: one response
    * inserted means committed. The exam's last answer (`final`) also completes the session and, for an exam
-   * launched from a test definition, upserts the proficiency; the others leave every indexed column alone (a HOT update) and plan no upsert.
+   * launched from a test definition, upserts the proficiency; the others leave every indexed column alone (a HOT
+   * update) and plan no upsert.
    * $1 examId, $2 theta, $3 se, $4 nextItem, $5 stopReason (null unless final), $6 expectedVersion, $7 itemId,
    * $8 answer, $9 correct (full credit), $10 the item version it was scored with, $11 the score it earned, $12 whether
    * the item was an unscored pretest item.
