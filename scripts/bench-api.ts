@@ -10,7 +10,9 @@
  * flat-latency check, default 10000), --instances N (server processes behind a round-robin client, default 1),
  * --cpu-prof DIR (V8 CPU profile of the server, written to DIR when it exits; `node scripts/profile-summary.mjs
  * DIR/*.cpuprofile` summarises it), --node PATH (the Node.js binary both servers run on, default the one running this
- * script: e.g. the production image's Node 24 on a machine whose own Node is older).
+ * script: e.g. the production image's Node 24 on a machine whose own Node is older), --gc (servers run with
+ * `--trace-gc-nvp`; the report adds each server's garbage-collection time per answer: main-thread pauses, and the
+ * helper threads' parallel and concurrent work, which /proc counts in the server's CPU as well).
  *
  * Side by side: --floor PATH also starts that server (a framework-free floor of the same contract, e.g.
  * ../shared/perf-floor/floor-server.mjs) on a database of its own, and drives both with the same client,
@@ -50,6 +52,7 @@ const FLOOR = flag('floor', '');
 const ROUNDS = Number(flag('rounds', '2'));
 const FULL = !FLOOR || process.argv.includes('--full');
 const SERVER_NODE = path.resolve(flag('node', process.execPath));
+const GC_TRACE = process.argv.includes('--gc');
 
 /** The version the servers will run on; a clear error, before anything starts, when --node is not a Node.js binary. */
 function serverNodeVersion(): string {
@@ -154,6 +157,48 @@ function cpuSince(before: Map<number, number>, after: Map<number, number>): numb
   return used;
 }
 
+/** Garbage collection of one server process so far, from its `--trace-gc-nvp` lines. */
+interface GcTotals {
+  /** Main-thread pauses, ms. */
+  pauseMs: number;
+  /** Helper threads: parallel scavenging, concurrent marking, sweeping and evacuation, ms. */
+  helperMs: number;
+  scavenges: number;
+  markCompacts: number;
+}
+
+/**
+ * Reads a server's stdout for V8's `--trace-gc-nvp` lines (one per collection: `pause=… gc=s|mc … background.…=…`)
+ * and keeps their running totals; every other line (the service's own log) is passed over.
+ */
+function followGc(stdout: NodeJS.ReadableStream): GcTotals {
+  const totals: GcTotals = { pauseMs: 0, helperMs: 0, scavenges: 0, markCompacts: 0 };
+  let pending = '';
+  stdout.setEncoding('utf8');
+  stdout.on('data', (chunk: string) => {
+    const lines = (pending + chunk).split('\n');
+    pending = lines.pop()!;
+    for (const line of lines) {
+      const kind = / gc=(\w+) /.exec(line)?.[1];
+      if (!kind) continue;
+      if (kind === 's') totals.scavenges++;
+      else totals.markCompacts++;
+      totals.pauseMs += Number(/ pause=([\d.]+)/.exec(line)?.[1] ?? 0);
+      for (const [, ms] of line.matchAll(/ background\.[\w.]+=([\d.]+)/g)) totals.helperMs += Number(ms);
+    }
+  });
+  return totals;
+}
+
+/** What the servers' collections added since `before`, summed over their processes. */
+function gcSince(before: GcTotals[], servers: GcTotals[]): GcTotals {
+  const sum: GcTotals = { pauseMs: 0, helperMs: 0, scavenges: 0, markCompacts: 0 };
+  servers.forEach((now, i) => {
+    for (const key of Object.keys(sum) as (keyof GcTotals)[]) sum[key] += now[key] - before[i]![key];
+  });
+  return sum;
+}
+
 /** Where the machine's CPU goes during a level: the server, Postgres (all backends), Redis and this load generator. */
 function cpuMeter(serverPids: number[]) {
   const sample = () => ({
@@ -232,6 +277,8 @@ interface Target {
   bases: string[];
   pids: number[];
   bankId: string;
+  /** With --gc: each process's collections so far. */
+  gc: GcTotals[];
 }
 
 async function createBenchBank(base: string): Promise<string> {
@@ -346,10 +393,13 @@ async function main(): Promise<void> {
       stdio: 'ignore',
     });
     const profiling = CPU_PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${CPU_PROFILE_DIR}`] : [];
-    const service: Target = { name: 'service', bases: [], pids: [], bankId: '' };
+    const service: Target = { name: 'service', bases: [], pids: [], bankId: '', gc: [] };
+    const gcFlags = GC_TRACE ? ['--trace-gc-nvp'] : [];
+    // With --gc the servers' stdout carries V8's lines; without it, nothing on it is read.
+    const serverStdio = ['ignore', GC_TRACE ? 'pipe' : 'ignore', 'inherit'] as const;
     for (let n = 0; n < INSTANCES; n++) {
       const port = await freePort();
-      const server = spawn(SERVER_NODE, [...profiling, 'dist/main.js'], {
+      const server = spawn(SERVER_NODE, [...gcFlags, ...profiling, 'dist/main.js'], {
         cwd: ROOT,
         env: {
           ...process.env,
@@ -368,9 +418,10 @@ async function main(): Promise<void> {
           RATE_LIMIT_IP_PER_MINUTE: '10000000',
           RATE_LIMIT_CLIENT_PER_MINUTE: '10000000',
         },
-        stdio: ['ignore', 'ignore', 'inherit'],
+        stdio: [...serverStdio],
       });
       children.push(server);
+      if (GC_TRACE) service.gc.push(followGc(server.stdout!));
       service.pids.push(server.pid!);
       service.bases.push(`http://127.0.0.1:${port}`);
     }
@@ -381,13 +432,13 @@ async function main(): Promise<void> {
     let floor: Target | null = null;
     if (FLOOR) {
       const port = await freePort();
-      const child = spawn(SERVER_NODE, [path.resolve(FLOOR)], {
+      const child = spawn(SERVER_NODE, [...gcFlags, path.resolve(FLOOR)], {
         cwd: ROOT,
         env: { ...process.env, PORT: String(port), PG_URL: urlOf(floorDatabase), REDIS_PORT: new URL(REDIS_URL).port || '6379' },
-        stdio: ['ignore', 'ignore', 'inherit'],
+        stdio: [...serverStdio],
       });
       children.push(child);
-      floor = { name: 'floor', bases: [`http://127.0.0.1:${port}`], pids: [child.pid!], bankId: '' };
+      floor = { name: 'floor', bases: [`http://127.0.0.1:${port}`], pids: [child.pid!], bankId: '', gc: GC_TRACE ? [followGc(child.stdout!)] : [] };
       await waitUntilLive(floor.bases[0]!);
       floor.bankId = await createBenchBank(floor.bases[0]!);
     }
@@ -401,15 +452,22 @@ async function main(): Promise<void> {
     cleanups.push(() => redis.quit());
     const redisCommands = async () => Number(/total_commands_processed:(\d+)/.exec(await redis.info('stats'))![1]);
 
-    type ApiLevel = LevelResult & { txPerAnswer: number; redisCommandsPerAnswer: number; cpu: CpuShares };
+    type ApiLevel = LevelResult & { txPerAnswer: number; redisCommandsPerAnswer: number; cpu: CpuShares; gc: GcTotals };
     const measureLevel = async (target: Target, c: number): Promise<ApiLevel> => {
       const [txBefore, redisBefore] = [await commits(), await redisCommands()];
       const meter = cpuMeter(target.pids);
+      const gcBefore = target.gc.map((totals) => ({ ...totals }));
       const result = await runLevel(c, candidates(target));
       const cpu = meter();
+      const gc = gcSince(gcBefore, target.gc);
       const [txAfter, redisAfter] = [await commits(), await redisCommands()];
       const perAnswer = (delta: number) => delta / Math.max(1, result.count);
-      return { ...result, txPerAnswer: perAnswer(txAfter - txBefore), redisCommandsPerAnswer: perAnswer(redisAfter - redisBefore - 2), cpu };
+      return { ...result, txPerAnswer: perAnswer(txAfter - txBefore), redisCommandsPerAnswer: perAnswer(redisAfter - redisBefore - 2), cpu, gc };
+    };
+    /** With --gc: collection time per answer in µs, main thread / helper threads, and how many collections of each kind. */
+    const gcCells = (r: ApiLevel) => {
+      const perAnswer = (ms: number) => f((ms * 1000) / Math.max(1, r.count), 1);
+      return `${perAnswer(r.gc.pauseMs)} / ${perAnswer(r.gc.helperMs)} | ${r.gc.scavenges} / ${r.gc.markCompacts}`;
     };
     /** CPU of the server processes per answer, in ms. */
     const cpuMsPerAnswer = (r: ApiLevel) => (r.cpu.server * 1000) / Math.max(1, r.perSecond);
@@ -445,6 +503,7 @@ async function main(): Promise<void> {
         '| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
       );
       const summary: string[] = [];
+      const gcRows: string[] = [];
       for (const c of LEVELS) {
         let serviceTotal = 0;
         let floorTotal = 0;
@@ -459,11 +518,22 @@ async function main(): Promise<void> {
               `${cpuSplit(theirs)} | ${f(ours.perSecond / theirs.perSecond, 2)} |`,
           );
           if (ours.errors + theirs.errors > 0) lines.push(`(errors: service ${ours.errors}, floor ${theirs.errors})`);
+          gcRows.push(`| ${c} | ${round} | ${gcCells(ours)} | ${gcCells(theirs)} |`);
           console.error(`C=${c} round ${round}: service ${f(ours.perSecond, 0)}/s, floor ${f(theirs.perSecond, 0)}/s`);
         }
         summary.push(`C = ${c}: ratio ${f(serviceTotal / floorTotal, 2)} (${f(serviceTotal / ROUNDS, 0)} vs ${f(floorTotal / ROUNDS, 0)} answers/s)`);
       }
       lines.push('', `Ratio of the summed answers/s over the rounds — ${summary.join('; ')}.`, '');
+      if (GC_TRACE) {
+        lines.push(
+          'Garbage collection per answer in µs (`--gc`), in the same runs: main-thread pauses / helper threads (both part of the server CPU above).',
+          '',
+          '| C | round | service GC µs: main / helpers | scavenges / mark-compacts | floor GC µs: main / helpers | scavenges / mark-compacts |',
+          '| ---: | ---: | ---: | ---: | ---: | ---: |',
+          ...gcRows,
+          '',
+        );
+      }
     }
 
     if (FULL) {
@@ -563,6 +633,16 @@ async function main(): Promise<void> {
           const label = i < api.length ? String(r.concurrency) : `${r.concurrency}, +${ACTIVE_EXAMS} active`;
           return `| ${label} | ${f(sv, 2)} | ${f(postgres, 2)} | ${f(rd, 2)} | ${f(client, 2)} | ${f(sv + postgres + rd + client, 2)} |`;
         }),
+        ...(GC_TRACE
+          ? [
+              '',
+              'Garbage collection per answer in µs (`--gc`): main-thread pauses / helper threads (both part of the server CPU).',
+              '',
+              '| C | GC µs: main / helpers | scavenges / mark-compacts |',
+              '| ---: | ---: | ---: |',
+              ...api.map((r) => `| ${r.concurrency} | ${gcCells(r)} |`),
+            ]
+          : []),
         '',
         `With ${ACTIVE_EXAMS} more exams active (Redis +${f((memoryAfter - memoryBefore) / 2 ** 20, 1)} MiB, ${f((memoryAfter - memoryBefore) / ACTIVE_EXAMS, 0)} bytes each incl. overhead), C = 64: ` +
           `${f(withActive.perSecond, 0)} answers/s, p50 ${f(withActive.p50)} ms, p95 ${f(withActive.p95)} ms, p99 ${f(withActive.p99)} ms, ${withActive.errors} errors.`,
