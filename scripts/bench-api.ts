@@ -10,8 +10,8 @@
  * flat-latency check, default 10000), --instances N (server processes behind a round-robin client, default 1),
  * --cpu-prof DIR (V8 CPU profile of the server, written to DIR when it exits; `node scripts/profile-summary.mjs
  * DIR/*.cpuprofile` summarises it), --node PATH (the Node.js binary both servers run on, default the one running this
- * script: e.g. the production image's Node 24 on a machine whose own Node is older), --gc (servers run with
- * `--trace-gc-nvp`; the report adds each server's garbage-collection time per answer: main-thread pauses, and the
+ * script: e.g. the production image's Node 24 on a machine whose own Node is older), --gc (the service and the floor
+ * run with `--trace-gc-nvp`; the report adds their garbage-collection time per answer: main-thread pauses, and the
  * helper threads' parallel and concurrent work, which /proc counts in the server's CPU as well).
  *
  * Side by side: --floor PATH also starts that server (a framework-free floor of the same contract, e.g.
